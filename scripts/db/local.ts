@@ -182,7 +182,14 @@ export async function supabaseCli(args: string[], log: (line: string) => void = 
   try {
     const { stdout, stderr } = await run(bin, args, {
       cwd: projectRoot,
-      env: { ...localSecrets(), ...process.env, SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+      env: {
+        ...localSecrets(),
+        // A loopback database has no TLS; say so rather than let the CLI try and warn.
+        ...(args.some((a) => /@(127\.0\.0\.1|localhost)[:/]/.test(a)) ? { PGSSLMODE: 'disable' } : {}),
+        ...process.env,
+        SUPABASE_TELEMETRY_DISABLED: '1',
+        DO_NOT_TRACK: '1',
+      },
       maxBuffer: 64 * 1024 * 1024,
     });
     for (const line of `${stderr}`.split('\n').filter(Boolean)) log(line);

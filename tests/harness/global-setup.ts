@@ -9,7 +9,10 @@ import { prepareDatabase, startDatabase, type Database } from '../../scripts/db/
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The bootstrap superuser: tests play every Supabase service's role from here. */
     databaseUrl: string;
+    /** The `postgres` role, as edge functions connect (SUPABASE_DB_URL). */
+    postgresUrl: string;
   }
 }
 
@@ -29,6 +32,7 @@ export async function setup(project: TestProject): Promise<void> {
   // does: GoTrue (supabase_auth_admin), PostgREST (anon, authenticated, service_role).
   // Security-definer functions still run as their owner, postgres, as on Supabase.
   project.provide('databaseUrl', database.adminUrl);
+  project.provide('postgresUrl', database.url);
   console.log(`test database ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
