@@ -78,12 +78,15 @@ describe('GET /functions/v1/me', () => {
     expect((await get(anon)).status).toBe(401);
   });
 
-  it('answers 405 to other methods and 204 to CORS preflight', async () => {
+  it('answers POST as GET (functions.invoke posts by default), 405 to other methods, 204 to CORS preflight', async () => {
     const user = await newUser();
     const token = await signJwt(user.claims);
     const post = await get(token, 'POST');
-    expect(post.status).toBe(405);
-    expect((await post.json()).error.code).toBe('method_not_allowed');
+    expect(post.status).toBe(200);
+    expect((await post.json()).id).toBe(user.id);
+    const put = await get(token, 'PUT');
+    expect(put.status).toBe(405);
+    expect(await put.json()).toMatchObject({ error: { code: 'method_not_allowed', details: { allowed: ['GET', 'POST'] } } });
     const preflight = await get(undefined, 'OPTIONS');
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');

@@ -1,4 +1,4 @@
-// GET /functions/v1/me — everything an app needs at start-up in one round trip (slow
+// GET (or POST, the SDKs' default for functions.invoke) /functions/v1/me — everything an app needs at start-up in one round trip (slow
 // mobile networks): the caller's profile, private account fields, roles and market.
 // It reads as the caller, so RLS decides exactly as it would through PostgREST.
 import type postgres from 'postgres';
@@ -14,7 +14,7 @@ export interface MeDependencies {
 }
 
 export function createHandler({ sql, verifier, log }: MeDependencies): Handler {
-  return serveJson({ methods: ['GET'], ...(log ? { log } : {}) }, async (request) => {
+  return serveJson({ methods: ['GET', 'POST'], ...(log ? { log } : {}) }, async (request) => {
     const claims = await authenticate(request, verifier);
     if (claims.role !== 'authenticated') throw new UnauthorizedError();
     const [me] = await asCaller(sql, claims, (tx) => tx`
