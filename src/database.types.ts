@@ -25,6 +25,20 @@ isOneToOne: true
       referencedColumns: ["id"]
     }
                   ]
+                },"audit_log": {
+                  Row: {
+                    "action": string,"actor_id": string | null,"actor_role": string,"id": number,"new_data": Json | null,"occurred_at": string,"old_data": Json | null,"reason": string | null,"record_id": string | null,"table_name": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "action": string,"actor_id"?: string | null,"actor_role": string,"id"?: never,"new_data"?: Json | null,"occurred_at"?: string,"old_data"?: Json | null,"reason"?: string | null,"record_id"?: string | null,"table_name": string
+                  }
+                  Update: {
+                    "action"?: string,"actor_id"?: string | null,"actor_role"?: string,"id"?: never,"new_data"?: Json | null,"occurred_at"?: string,"old_data"?: Json | null,"reason"?: string | null,"record_id"?: string | null,"table_name"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"markets": {
                   Row: {
                     "active": boolean,"code": string,"country_code": string,"created_at": string,"currency_code": string,"currency_minor_units": number,"default_locale": string,"is_default": boolean,"locales": (string)[],"modules": (Database["public"]['Enums']["market_module"])[],"name": string,"payment_gateways": (string)[],"phone_country_code": string,"role_labels": NonNullable<Json>,"sms_provider": string | null,"time_zone": string,"updated_at": string
@@ -88,8 +102,13 @@ isOneToOne: false
             "custom_access_token_hook":
 { Args: { "event": Json }; Returns: Json
                            },
+"export_users":
+{ Args: { "filters"?: Json }; Returns: {
+              "display_name": string,"id": string,"locale": string,"market": string,"phone": string,"roles": string,"signed_up_at": string,"status": string,"status_reason": string
+            }[]
+                           },
 "grant_role":
-{ Args: { "role": Database["public"]['Enums']["app_role"],"user_id": string }; Returns: (Database["public"]['Enums']["app_role"])[]
+{ Args: { "reason"?: string,"role": Database["public"]['Enums']["app_role"],"user_id": string }; Returns: (Database["public"]['Enums']["app_role"])[]
                            },
 "restore_user":
 { Args: { "reason": string,"user_id": string }; Returns: {
@@ -110,7 +129,7 @@ isOneToOne: false
         isSetofReturn: false
       } },
 "revoke_role":
-{ Args: { "role": Database["public"]['Enums']["app_role"],"user_id": string }; Returns: (Database["public"]['Enums']["app_role"])[]
+{ Args: { "reason"?: string,"role": Database["public"]['Enums']["app_role"],"user_id": string }; Returns: (Database["public"]['Enums']["app_role"])[]
                            },
 "suspend_user":
 { Args: { "reason": string,"user_id": string }; Returns: {

@@ -418,7 +418,7 @@ grant execute on function public.custom_access_token_hook(jsonb) to supabase_aut
 -- The logic runs as security definer in private (not exposed by PostgREST); the API
 -- is a security-invoker wrapper in public with the same signature.
 
-create function private.grant_role(user_id uuid, role public.app_role)
+create function private.grant_role(user_id uuid, role public.app_role, reason text default null)
 returns public.app_role[]
 volatile
 security definer
@@ -429,6 +429,7 @@ declare
   caller uuid := private.require_admin();
   roles public.app_role[];
 begin
+  perform private.set_audit_reason(reason);
   if not exists (select from public.profiles as p where p.id = grant_role.user_id) then
     perform private.raise_error('not_found', jsonb_build_object('user_id', user_id));
   end if;
@@ -439,10 +440,10 @@ begin
   return roles;
 end;
 $$;
-revoke execute on function private.grant_role(uuid, public.app_role) from public;
-grant execute on function private.grant_role(uuid, public.app_role) to authenticated, service_role;
+revoke execute on function private.grant_role(uuid, public.app_role, text) from public;
+grant execute on function private.grant_role(uuid, public.app_role, text) to authenticated, service_role;
 
-create function private.revoke_role(user_id uuid, role public.app_role)
+create function private.revoke_role(user_id uuid, role public.app_role, reason text default null)
 returns public.app_role[]
 volatile
 security definer
@@ -453,6 +454,7 @@ declare
   caller uuid := private.require_admin();
   roles public.app_role[];
 begin
+  perform private.set_audit_reason(reason);
   if revoke_role.user_id = caller and revoke_role.role = 'admin' then
     perform private.raise_error('cannot_change_self');
   end if;
@@ -465,8 +467,8 @@ begin
   return roles;
 end;
 $$;
-revoke execute on function private.revoke_role(uuid, public.app_role) from public;
-grant execute on function private.revoke_role(uuid, public.app_role) to authenticated, service_role;
+revoke execute on function private.revoke_role(uuid, public.app_role, text) from public;
+grant execute on function private.revoke_role(uuid, public.app_role, text) to authenticated, service_role;
 
 -- Suspend or restore a user. Suspension also bans them in Auth (banned_until), so no
 -- new session or refresh is issued; tokens already out stop writing at once because
@@ -485,6 +487,7 @@ begin
   if reason is null or length(btrim(reason)) = 0 then
     perform private.raise_error('reason_required');
   end if;
+  perform private.set_audit_reason(btrim(reason));
   if set_account_status.user_id = caller then
     perform private.raise_error('cannot_change_self');
   end if;
@@ -508,27 +511,27 @@ $$;
 revoke execute on function private.set_account_status(uuid, public.account_status, text) from public;
 grant execute on function private.set_account_status(uuid, public.account_status, text) to authenticated, service_role;
 
--- API: admins grant a role to a user; returns the user's roles.
-create function public.grant_role(user_id uuid, role public.app_role)
+-- API: admins grant a role to a user (the reason goes to the audit log); returns the user's roles.
+create function public.grant_role(user_id uuid, role public.app_role, reason text default null)
 returns public.app_role[]
 volatile
 security invoker
 set search_path = ''
 language sql
-as $$ select private.grant_role(user_id, role); $$;
-revoke execute on function public.grant_role(uuid, public.app_role) from public, anon;
-grant execute on function public.grant_role(uuid, public.app_role) to authenticated, service_role;
+as $$ select private.grant_role(user_id, role, reason); $$;
+revoke execute on function public.grant_role(uuid, public.app_role, text) from public, anon;
+grant execute on function public.grant_role(uuid, public.app_role, text) to authenticated, service_role;
 
--- API: admins take a role away; returns the user's remaining roles.
-create function public.revoke_role(user_id uuid, role public.app_role)
+-- API: admins take a role away (the reason goes to the audit log); returns the remaining roles.
+create function public.revoke_role(user_id uuid, role public.app_role, reason text default null)
 returns public.app_role[]
 volatile
 security invoker
 set search_path = ''
 language sql
-as $$ select private.revoke_role(user_id, role); $$;
-revoke execute on function public.revoke_role(uuid, public.app_role) from public, anon;
-grant execute on function public.revoke_role(uuid, public.app_role) to authenticated, service_role;
+as $$ select private.revoke_role(user_id, role, reason); $$;
+revoke execute on function public.revoke_role(uuid, public.app_role, text) from public, anon;
+grant execute on function public.revoke_role(uuid, public.app_role, text) to authenticated, service_role;
 
 -- API: admins suspend a user, with a reason.
 create function public.suspend_user(user_id uuid, reason text)
@@ -551,6 +554,31 @@ language sql
 as $$ select private.set_account_status(user_id, 'active', reason); $$;
 revoke execute on function public.restore_user(uuid, text) from public, anon;
 grant execute on function public.restore_user(uuid, text) to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------
+-- Audit: role changes, suspensions and market configuration
+-- ---------------------------------------------------------------------------
+
+-- Role grants and revocations. The customer role every sign-up receives is not a
+-- privileged action; an admin granting it (granted_by set) is.
+create trigger user_roles_audit_granted
+  after insert on public.user_roles
+  for each row when (new.role <> 'customer' or new.granted_by is not null)
+  execute function private.audit_row('role.granted');
+create trigger user_roles_audit_revoked
+  after delete on public.user_roles
+  for each row execute function private.audit_row('role.revoked');
+
+-- Suspensions and restorations.
+create trigger accounts_audit_status
+  after update of status on public.accounts
+  for each row when (old.status is distinct from new.status)
+  execute function private.audit_row('account.status_changed');
+
+-- Market configuration.
+create trigger markets_audit_changes
+  after insert or update or delete on public.markets
+  for each row execute function private.audit_row();
 
 -- ---------------------------------------------------------------------------
 -- Storage: avatars (public) and verification documents (private)

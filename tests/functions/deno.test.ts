@@ -1,5 +1,6 @@
 // The functions as they really run: Deno processes behind the same gateway that
 // `npm run dev` uses, with verify_jwt from config.toml.
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { apiKeys, LOCAL_JWT_SECRET, signJwt } from '../../scripts/db/auth.ts';
@@ -8,19 +9,21 @@ import { createUser, db, deleteUsers, type TestUser } from '../harness/db.ts';
 
 let server: FunctionsServer;
 let user: TestUser;
+let admin: TestUser;
 
 beforeAll(async () => {
   server = await serveFunctions({
     port: 0,
     jwtSecret: LOCAL_JWT_SECRET,
-    only: ['me'],
+    only: ['me', 'admin-export'],
     env: { SUPABASE_DB_URL: inject('postgresUrl'), SOKO_JWT_SECRET: LOCAL_JWT_SECRET, SUPABASE_URL: 'http://127.0.0.1:1' },
   });
   user = await createUser(db(), { metadata: { market: 'uz', display_name: 'Dilnoza' } });
+  admin = await createUser(db(), { roles: ['admin'], metadata: { market: 'uz', display_name: '=cmd|calc' } });
 }, 240_000);
 
 afterAll(async () => {
-  await deleteUsers(user);
+  await deleteUsers(user, admin);
   await server?.stop();
 });
 
@@ -45,5 +48,24 @@ describe('edge functions under Deno', () => {
 
   it('unknown functions are 404', async () => {
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+  });
+
+  it('admin-export streams CSV to an admin', async () => {
+    const response = await fetch(`${server.url}/admin-export/users?market=uz`, {
+      headers: { authorization: `Bearer ${await signJwt(admin.claims)}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows: Record<string, string>[] = parse(new TextDecoder().decode(bytes.slice(3)), { columns: true });
+    expect(rows.find((r) => r.id === admin.id)?.display_name).toBe("'=cmd|calc");
+    expect(rows.find((r) => r.id === user.id)?.display_name).toBe('Dilnoza');
+  });
+
+  it('admin-export gives a customer 403', async () => {
+    const response = await fetch(`${server.url}/admin-export/users`, { headers: { authorization: `Bearer ${await signJwt(user.claims)}` } });
+    expect(response.status).toBe(403);
+    expect((await response.json()).error.code).toBe('forbidden');
   });
 });
