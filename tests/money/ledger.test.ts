@@ -9,7 +9,7 @@ async function account(q: Queryable, kind: Kind, opts: { currency?: string; owne
   return Number(row!.id);
 }
 
-async function post(q: Queryable, lines: [number, number][], key = randomUUID(), currency = 'GHS'): Promise<number> {
+async function post(q: Queryable, lines: [number, number][], key: string = randomUUID(), currency = 'GHS'): Promise<number> {
   const json = JSON.stringify(lines.map(([account_id, amount_minor]) => ({ account_id, amount_minor })));
   const [row] = await q`select private.post_entry('test.transfer', ${currency}, ${json}::text::jsonb, ${key}) as id`;
   return Number(row!.id);
