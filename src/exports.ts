@@ -2,9 +2,10 @@
 //
 // The export runs on one reserved connection, in a read-only transaction that first
 // becomes the caller (role + request.jwt.claims, as PostgREST does) and checks that
-// they are an admin — all before a single byte is sent. Then
-// `copy (select * from public.export_<dataset>(filters)) to stdout with (format csv, header)`
-// streams Postgres's RFC 4180 output through to the response with backpressure:
+// they are an admin — all before a single byte is sent. SQL then builds the dataset's
+// SELECT (private.export_query: columns, CSV rules, filters as quoted literals), and
+// `copy (<select>) to stdout with (format csv, header)` streams Postgres's RFC 4180
+// output to the response in ~64 KB chunks, pulled only as fast as the client reads:
 // constant memory, near-COPY speed. A UTF-8 byte-order mark goes first so Excel reads
 // Bengali and Arabic text correctly.
 import type postgres from 'postgres';
@@ -21,17 +22,26 @@ const common = {
   to: isoDate.optional(),
 };
 
-/** Every dataset: its filters and the SQL function that defines its rows. */
+/** COPY sends a message per row; the response gets them in chunks about this big. */
+const CHUNK_BYTES = 64 * 1024;
+
+/** Every dataset and its filters (its rows: private.export_<dataset>_query in SQL). */
 export const DATASETS = {
   users: {
-    fn: 'public.export_users',
     filters: z.object({
       ...common,
       status: z.enum(['active', 'suspended']).optional(),
       role: z.enum(['customer', 'provider', 'seller', 'staff', 'admin']).optional(),
     }).strict(),
   },
-} as const satisfies Record<string, { fn: string; filters: z.ZodType<Record<string, unknown>> }>;
+  ledger_lines: {
+    filters: z.object({
+      ...common,
+      currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+      kind: z.string().regex(/^[a-z_]+\.[a-z_]+$/).optional(),
+    }).strict(),
+  },
+} as const satisfies Record<string, { filters: z.ZodType<Record<string, unknown>> }>;
 
 export type Dataset = keyof typeof DATASETS;
 
@@ -76,13 +86,15 @@ export async function openCsvExport(
       select set_config('role', ${claims.role}, true),
              set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
              set_config('timezone', 'UTC', true),
-             set_config('soko.export_filters', ${JSON.stringify(filters)}, true)`;
+             set_config('datestyle', 'ISO, YMD', true),
+             -- Exports may run for minutes; still bounded.
+             set_config('statement_timeout', '15min', true)`;
     await conn`select private.require_admin()`;
-    // The dataset name comes from DATASETS, never from the request; COPY takes no
-    // bind parameters, so the filters travel in a transaction-local setting.
-    const copy = await conn
-      .unsafe(`copy (select * from ${DATASETS[dataset].fn}(current_setting('soko.export_filters')::jsonb)) to stdout with (format csv, header true)`)
-      .readable();
+    const [{ query }] = (await conn`
+      select private.export_query(${dataset}, ${JSON.stringify(filters)}::text::jsonb) as query`) as unknown as [{ query: string }];
+    // The SELECT comes from SQL with every filter value quoted there; COPY takes no
+    // bind parameters.
+    const copy = await conn.unsafe(`copy (${query}) to stdout with (format csv, header true)`).readable();
     const chunks = (copy as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
     let bomSent = false;
     return new ReadableStream<Uint8Array>({
@@ -93,12 +105,23 @@ export async function openCsvExport(
           return;
         }
         try {
-          const next = await chunks.next();
-          if (next.done) {
+          const parts: Uint8Array[] = [];
+          let size = 0;
+          let done = false;
+          while (size < CHUNK_BYTES) {
+            const next = await chunks.next();
+            if (next.done) {
+              done = true;
+              break;
+            }
+            const part = next.value instanceof Uint8Array ? next.value : new TextEncoder().encode(String(next.value));
+            parts.push(part);
+            size += part.byteLength;
+          }
+          if (size > 0) controller.enqueue(concat(parts, size));
+          if (done) {
             controller.close();
             await close();
-          } else {
-            controller.enqueue(next.value instanceof Uint8Array ? next.value : new TextEncoder().encode(String(next.value)));
           }
         } catch (error) {
           controller.error(error);
@@ -115,4 +138,15 @@ export async function openCsvExport(
     await close();
     throw error;
   }
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
 }

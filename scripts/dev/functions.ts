@@ -45,6 +45,8 @@ export interface FunctionsServer {
   /** e.g. http://127.0.0.1:54321/functions/v1 */
   url: string;
   functions: EdgeFunction[];
+  /** OS process id of each function's Deno process (for memory measurements). */
+  pid(name: string): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -121,6 +123,7 @@ export async function serveFunctions(options: ServeFunctionsOptions): Promise<Fu
   return {
     url: `http://127.0.0.1:${port}/functions/v1`,
     functions,
+    pid: (name) => running.get(name)?.child.pid,
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await stopAll();

@@ -1,45 +1,45 @@
 -- Exports: the datasets admins download as CSV (edge function admin-export).
 --
--- Each dataset is a security-invoker function `public.export_<dataset>(filters jsonb)`,
--- so the caller's RLS decides what it returns; admin-export runs
--- `copy (select * from public.export_<dataset>(…)) to stdout with (format csv, header)`
--- as the calling admin and streams Postgres's own RFC 4180 output. Text a user typed
--- passes through private.csv_text, which defuses spreadsheet formulas. Later contexts
--- add their datasets (bookings, payments, ledger lines, …) in their own migrations.
+-- Each dataset is a function `private.export_<dataset>_query(filters jsonb)` that
+-- returns the text of one SELECT: its columns, with the CSV rules below written into
+-- it as plain expressions, and its filters as quoted literals (format %L). admin-export
+-- runs `copy (<that select>) to stdout with (format csv, header)` in a read-only
+-- transaction as the calling admin, so RLS decides what it returns, and streams
+-- Postgres's own RFC 4180 output: as fast as COPY itself, with nothing materialised.
+-- (A set-returning function would be: with `set search_path` it cannot be inlined.)
+-- Later contexts add their datasets in their own migrations.
 
 -- ---------------------------------------------------------------------------
 -- Private helpers
 -- ---------------------------------------------------------------------------
 
--- A cell that starts with = + - @ (or a tab or carriage return) is a formula to
--- Excel, LibreOffice and Google Sheets; a leading apostrophe makes it plain text
--- (OWASP "CSV injection").
-create function private.csv_text(value text)
+-- SQL for a text cell safe to open in a spreadsheet: one that starts with = + - @ (or
+-- a tab or carriage return) is a formula to Excel, LibreOffice and Google Sheets; a
+-- leading apostrophe makes it plain text (OWASP "CSV injection").
+create function private.csv_text_sql(expression text)
 returns text
 immutable
-parallel safe
 security invoker
 set search_path = ''
 language sql
 as $$
-  select case when value ~ '^[=+\-@\t\r]' then '''' || value else value end;
+  select format($f$(case when left(%1$s, 1) in ('=', '+', '-', '@', E'\t', E'\r') then '''' || (%1$s) else (%1$s) end)$f$, expression);
 $$;
-grant execute on function private.csv_text(text) to authenticated, service_role;
+grant execute on function private.csv_text_sql(text) to authenticated, service_role;
 
--- Timestamps in exports: ISO 8601, UTC, whatever the session's time zone.
-create function private.csv_time(value timestamptz)
+-- SQL for a timestamp cell: ISO 8601 in UTC, whatever the session's time zone.
+create function private.csv_time_sql(expression text)
 returns text
 immutable
-parallel safe
 security invoker
 set search_path = ''
 language sql
 as $$
-  select to_char(value at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');
+  select format($f$(replace((((%s) at time zone 'UTC')::timestamp(0))::text, ' ', 'T') || 'Z')$f$, expression);
 $$;
-grant execute on function private.csv_time(timestamptz) to authenticated, service_role;
+grant execute on function private.csv_time_sql(text) to authenticated, service_role;
 
--- Validated export filters: market, from/to (inclusive dates, UTC) and status.
+-- A filter value, checked: null when absent; from/to must be YYYY-MM-DD dates.
 create function private.export_filter(filters jsonb, name text)
 returns text
 immutable
@@ -61,47 +61,74 @@ end;
 $$;
 grant execute on function private.export_filter(jsonb, text) to authenticated, service_role;
 
+-- `and <column> = <literal>` for a filter that is set, '' otherwise.
+create function private.export_condition(filters jsonb, name text, condition text)
+returns text
+immutable
+security invoker
+set search_path = ''
+language sql
+as $$
+  select case when private.export_filter(filters, name) is null then ''
+              else ' and ' || format(condition, private.export_filter(filters, name)) end;
+$$;
+grant execute on function private.export_condition(jsonb, text, text) to authenticated, service_role;
+
+-- The SELECT for a dataset, from its private.export_<dataset>_query function.
+create function private.export_query(dataset text, filters jsonb)
+returns text
+stable
+security invoker
+set search_path = ''
+language plpgsql
+as $$
+declare
+  builder regprocedure;
+  statement text;
+begin
+  if dataset !~ '^[a-z][a-z_]{1,40}$' then
+    perform private.raise_error('invalid_input', jsonb_build_object('dataset', dataset));
+  end if;
+  builder := to_regprocedure(format('private.export_%s_query(jsonb)', dataset));
+  if builder is null then
+    perform private.raise_error('invalid_input', jsonb_build_object('dataset', dataset));
+  end if;
+  execute format('select %s($1)', builder::regproc) into statement using coalesce(filters, '{}'::jsonb);
+  return statement;
+end;
+$$;
+grant execute on function private.export_query(text, jsonb) to authenticated, service_role;
+
 -- ---------------------------------------------------------------------------
--- API: datasets
+-- Datasets
 -- ---------------------------------------------------------------------------
 
 -- Users: profile, private account fields and roles. Filters: market, status
--- (active|suspended), role, from/to (sign-up date).
-create function public.export_users(filters jsonb default '{}')
-returns table (
-  id uuid,
-  market text,
-  display_name text,
-  phone text,
-  locale text,
-  status text,
-  status_reason text,
-  roles text,
-  signed_up_at text
-)
+-- (active|suspended), role, from/to (sign-up date, UTC).
+create function private.export_users_query(filters jsonb)
+returns text
 stable
 security invoker
 set search_path = ''
 language sql
 as $$
-  select p.id,
-         p.market_code,
-         private.csv_text(p.display_name),
-         a.phone,
-         a.locale,
-         a.status::text,
-         private.csv_text(a.status_reason),
-         array_to_string(array(select r.role::text from public.user_roles as r where r.user_id = p.id order by r.role), ';'),
-         private.csv_time(p.created_at)
-  from public.profiles as p
-  join public.accounts as a on a.id = p.id
-  where (private.export_filter(filters, 'market') is null or p.market_code = private.export_filter(filters, 'market'))
-    and (private.export_filter(filters, 'status') is null or a.status::text = private.export_filter(filters, 'status'))
-    and (private.export_filter(filters, 'role') is null
-         or exists (select from public.user_roles as r where r.user_id = p.id and r.role::text = private.export_filter(filters, 'role')))
-    and (private.export_filter(filters, 'from') is null or p.created_at >= private.export_filter(filters, 'from')::date)
-    and (private.export_filter(filters, 'to') is null or p.created_at < private.export_filter(filters, 'to')::date + 1)
-  order by p.created_at, p.id;
+  select format(
+    $q$select p.id, p.market_code as market, %s as display_name, a.phone, a.locale, a.status::text as status,
+              %s as status_reason,
+              array_to_string(array(select r.role::text from public.user_roles r where r.user_id = p.id order by r.role), ';') as roles,
+              %s as signed_up_at
+       from public.profiles p
+       join public.accounts a on a.id = p.id
+       where true%s%s%s%s%s
+       order by p.created_at, p.id$q$,
+    private.csv_text_sql('p.display_name'),
+    private.csv_text_sql('a.status_reason'),
+    private.csv_time_sql('p.created_at'),
+    private.export_condition(filters, 'market', 'p.market_code = %L'),
+    private.export_condition(filters, 'status', 'a.status::text = %L'),
+    private.export_condition(filters, 'role', 'exists (select from public.user_roles r where r.user_id = p.id and r.role::text = %L)'),
+    private.export_condition(filters, 'from', $c$p.created_at >= (%L::date)::timestamp at time zone 'UTC'$c$),
+    private.export_condition(filters, 'to', $c$p.created_at < (%L::date + 1)::timestamp at time zone 'UTC'$c$)
+  );
 $$;
-revoke execute on function public.export_users(jsonb) from public, anon;
-grant execute on function public.export_users(jsonb) to authenticated, service_role;
+grant execute on function private.export_users_query(jsonb) to authenticated, service_role;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LOCAL_JWT_SECRET, signJwt } from '../../scripts/db/auth.ts';
 import { sharedSecretVerifier } from '../../src/auth/jwt.ts';
 import { createHandler } from '../../supabase/functions/admin-export/handler.ts';
-import { asUser, createUser, db, deleteUsers, issueClaims, type TestUser } from '../harness/db.ts';
+import { asUser, createUser, db, deleteUsers, issueClaims, rollback, type TestUser } from '../harness/db.ts';
 
 // Exports run in their own transaction, like a real request: fixtures are committed in
 // a market of their own and removed afterwards.
@@ -139,5 +139,39 @@ describe('admin-export', () => {
     const response = await download(admin, query, dataset);
     expect(response.status).toBe(400);
     expect((await response.json()).error.code).toBe('invalid_input');
+  });
+
+  it('streams ledger lines with their entry and account, filtered by currency and kind', async () => {
+    // Ledger history is append-only: these lines stay, under a kind of their own.
+    const kind = `test.export_${randomBytes(6).toString('hex').replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)]!)}`;
+    const [ids] = await db()`
+      select private.ledger_account('gateway_clearing', 'XTS', null, 'fake', null) as clearing,
+             private.ledger_account('escrow', 'XTS', null, null, gen_random_uuid()) as escrow`;
+    await db().begin(async (tx) => {
+      const lines = JSON.stringify([
+        { account_id: Number(ids!.clearing), amount_minor: 12_345 },
+        { account_id: Number(ids!.escrow), amount_minor: -12_345 },
+      ]);
+      await tx`select private.post_entry(${kind}, 'XTS', ${lines}::text::jsonb, ${kind}, '=1+1 memo, "quoted"')`;
+    });
+    const response = await download(admin, `currency=XTS&kind=${kind}`, 'ledger_lines');
+    expect(response.status).toBe(200);
+    const table = await rows(response);
+    expect(table.map((r) => [r.account_kind, r.gateway, r.currency, r.amount_minor, r.memo, r.entry_kind])).toEqual([
+      ['gateway_clearing', 'fake', 'XTS', '12345', `'=1+1 memo, "quoted"`, kind],
+      ['escrow', '', 'XTS', '-12345', `'=1+1 memo, "quoted"`, kind],
+    ]); // in line order: post_entry writes lines by account id, and clearing was created first
+    expect((await download(customer, `currency=XTS&kind=${kind}`, 'ledger_lines')).status).toBe(403);
+  });
+
+  it('quotes filter values in SQL itself, so even a hostile value reaching it cannot change the query', async () => {
+    await rollback(async (tx) => {
+      const [{ query }] = (await asUser(tx, admin, (q) =>
+        q`select private.export_query('users', ${JSON.stringify({ market: "gh' or '1'='1" })}::text::jsonb) as query`,
+      )) as unknown as [{ query: string }];
+      expect(query).toContain(`p.market_code = 'gh'' or ''1''=''1'`);
+      const rows = await asUser(tx, admin, (q) => q.unsafe(query));
+      expect(rows).toEqual([]);
+    });
   });
 });
