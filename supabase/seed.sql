@@ -71,3 +71,121 @@ from demo_users as d cross join lateral unnest(d.roles) as r (role)
 on conflict do nothing;
 
 drop table demo_users;
+
+-- ===========================================================================
+-- Services (issue #3): settings and refund tiers for the services markets (gh, uz),
+-- the category tree, verified demo providers with listings and weekly hours, so
+-- search and booking work out of the box.
+-- ===========================================================================
+
+insert into public.service_settings (market_code, requires_verified_providers, request_ttl, booking_horizon, slot_step)
+values
+  ('gh', true,  interval '24 hours', interval '90 days', interval '30 minutes'),
+  ('uz', false, interval '12 hours', interval '60 days', interval '30 minutes')
+on conflict (market_code) do nothing;
+
+insert into public.cancellation_refund_tiers (market_code, min_notice, refund_percent)
+values
+  ('gh', interval '48 hours', 100), ('gh', interval '24 hours', 50), ('gh', interval '0', 0),
+  ('uz', interval '48 hours', 100), ('uz', interval '24 hours', 50), ('uz', interval '0', 0)
+on conflict on constraint cancellation_refund_tiers_pkey do nothing;
+
+insert into public.service_categories (id, parent_id, slug, icon, position, name)
+values
+  ('ca7e0000-0000-4000-8000-000000000001', null, 'home-repair', 'home_repair_service', 1,
+   '{"en": "Home repair", "bn": "ঘর মেরামত", "ar": "إصلاحات المنزل", "uz-Latn": "Uy taʼmiri", "uz-Cyrl": "Уй таъмири", "ru": "Ремонт дома"}'),
+  ('ca7e0000-0000-4000-8000-000000000002', null, 'cleaning', 'cleaning_services', 2,
+   '{"en": "Cleaning", "bn": "পরিষ্কার-পরিচ্ছন্নতা", "ar": "التنظيف", "uz-Latn": "Tozalash", "uz-Cyrl": "Тозалаш", "ru": "Уборка"}'),
+  ('ca7e0000-0000-4000-8000-000000000003', null, 'beauty', 'spa', 3,
+   '{"en": "Beauty", "bn": "রূপচর্চা", "ar": "التجميل", "uz-Latn": "Goʻzallik", "uz-Cyrl": "Гўзаллик", "ru": "Красота"}')
+on conflict (id) do nothing;
+
+insert into public.service_categories (id, parent_id, slug, icon, position, name)
+values
+  ('ca7e0000-0000-4000-8000-000000000011', 'ca7e0000-0000-4000-8000-000000000001', 'plumbing', 'plumbing', 1,
+   '{"en": "Plumbing", "bn": "প্লাম্বিং", "ar": "السباكة", "uz-Latn": "Santexnika", "uz-Cyrl": "Сантехника", "ru": "Сантехника"}'),
+  ('ca7e0000-0000-4000-8000-000000000012', 'ca7e0000-0000-4000-8000-000000000001', 'electrical', 'electrical_services', 2,
+   '{"en": "Electrical", "bn": "বিদ্যুতের কাজ", "ar": "الكهرباء", "uz-Latn": "Elektr ishlari", "uz-Cyrl": "Электр ишлари", "ru": "Электрика"}'),
+  ('ca7e0000-0000-4000-8000-000000000013', 'ca7e0000-0000-4000-8000-000000000001', 'carpentry', 'carpenter', 3,
+   '{"en": "Carpentry", "bn": "কাঠমিস্ত্রির কাজ", "ar": "النجارة", "uz-Latn": "Duradgorlik", "uz-Cyrl": "Дурадгорлик", "ru": "Столярные работы"}'),
+  ('ca7e0000-0000-4000-8000-000000000021', 'ca7e0000-0000-4000-8000-000000000002', 'home-cleaning', 'mop', 1,
+   '{"en": "Home cleaning", "bn": "বাসা পরিষ্কার", "ar": "تنظيف المنازل", "uz-Latn": "Uy tozalash", "uz-Cyrl": "Уй тозалаш", "ru": "Уборка квартир"}'),
+  ('ca7e0000-0000-4000-8000-000000000022', 'ca7e0000-0000-4000-8000-000000000002', 'laundry', 'local_laundry_service', 2,
+   '{"en": "Laundry", "bn": "লন্ড্রি", "ar": "غسيل الملابس", "uz-Latn": "Kir yuvish", "uz-Cyrl": "Кир ювиш", "ru": "Стирка"}'),
+  ('ca7e0000-0000-4000-8000-000000000031', 'ca7e0000-0000-4000-8000-000000000003', 'hair', 'content_cut', 1,
+   '{"en": "Hair", "bn": "চুলের যত্ন", "ar": "تصفيف الشعر", "uz-Latn": "Sartaroshlik", "uz-Cyrl": "Сартарошлик", "ru": "Парикмахер"}')
+on conflict (id) do nothing;
+
+-- The demo providers of seed's first part: Kwame and Yaw in Accra, Bobur in Tashkent.
+-- Verified, as an admin would have approved them.
+insert into public.providers
+  (id, market_code, business_name, bio, skills, certifications, years_experience, service_radius_m, time_zone,
+   verification_status, verified_at)
+values
+  ('5a1e0000-0000-4000-8000-000000000002', 'gh', 'Boateng Plumbing',
+   '{"en": "Leaks, blocked drains and new fittings across Accra."}',
+   '{plumbing,"drain cleaning","pipe fitting"}', '{"CTVET Plumbing Level 2"}', 9, 15000, 'Africa/Accra', 'verified', now()),
+  ('5a1e0000-0000-4000-8000-000000000003', 'gh', 'Owusu Electricals',
+   '{"en": "Licensed electrician: wiring, sockets, inspections."}',
+   '{electrical,wiring,inspection}', '{"Energy Commission Class A"}', 12, 20000, 'Africa/Accra', 'verified', now()),
+  ('5a1e0000-0000-4000-8000-000000000012', 'uz', 'Usmonov Usta',
+   '{"uz-Latn": "Santexnika va elektr ishlari, Toshkent boʻylab.", "uz-Cyrl": "Сантехника ва электр ишлари, Тошкент бўйлаб.", "ru": "Сантехника и электрика по всему Ташкенту."}',
+   '{santexnika,elektr}', '{}', 15, 25000, 'Asia/Tashkent', 'verified', now())
+on conflict (id) do nothing;
+
+insert into public.provider_locations (provider_id, lat, lng)
+values
+  ('5a1e0000-0000-4000-8000-000000000002', 5.5560, -0.1969),   -- Osu, Accra
+  ('5a1e0000-0000-4000-8000-000000000003', 5.6360, -0.1610),   -- East Legon, Accra
+  ('5a1e0000-0000-4000-8000-000000000012', 41.3111, 69.2797)   -- Yunusobod, Tashkent
+on conflict (provider_id) do nothing;
+
+insert into public.provider_verifications
+  (provider_id, status, document_paths, submitted_at, decided_at, decided_by)
+select p.id, 'approved', array[p.id::text || '/national-id.pdf'], now() - interval '30 days', now() - interval '29 days',
+       '5a1e0000-0000-4000-8000-000000000009'
+from public.providers as p
+where p.id in ('5a1e0000-0000-4000-8000-000000000002', '5a1e0000-0000-4000-8000-000000000003',
+               '5a1e0000-0000-4000-8000-000000000012')
+  and not exists (select from public.provider_verifications as v where v.provider_id = p.id);
+
+insert into public.service_listings
+  (id, provider_id, category_id, title, description, price_minor, pricing_unit, duration_minutes,
+   buffer_before_minutes, buffer_after_minutes, min_notice_minutes, coverage_radius_m)
+values
+  ('11570000-0000-4000-8000-000000000001', '5a1e0000-0000-4000-8000-000000000002', 'ca7e0000-0000-4000-8000-000000000011',
+   '{"en": "Leak repair"}', '{"en": "Find and fix a leaking tap, pipe or toilet. Parts extra."}',
+   15000, 'fixed', 60, 15, 15, 120, null),
+  ('11570000-0000-4000-8000-000000000002', '5a1e0000-0000-4000-8000-000000000002', 'ca7e0000-0000-4000-8000-000000000011',
+   '{"en": "Plumber by the hour"}', '{"en": "Any plumbing job, billed per hour."}',
+   8000, 'hourly', 120, 15, 15, 240, 10000),
+  ('11570000-0000-4000-8000-000000000003', '5a1e0000-0000-4000-8000-000000000003', 'ca7e0000-0000-4000-8000-000000000012',
+   '{"en": "Socket and switch installation"}', '{"en": "Install or replace up to three sockets or switches."}',
+   10000, 'fixed', 45, 15, 15, 120, null),
+  ('11570000-0000-4000-8000-000000000004', '5a1e0000-0000-4000-8000-000000000003', 'ca7e0000-0000-4000-8000-000000000012',
+   '{"en": "House wiring inspection"}', '{"en": "Safety check of the whole installation, with a written report."}',
+   20000, 'per_visit', 120, 30, 30, 1440, null),
+  ('11570000-0000-4000-8000-000000000011', '5a1e0000-0000-4000-8000-000000000012', 'ca7e0000-0000-4000-8000-000000000011',
+   '{"uz-Latn": "Santexnika taʼmiri", "uz-Cyrl": "Сантехника таъмири", "ru": "Ремонт сантехники", "en": "Plumbing repair"}',
+   '{"uz-Latn": "Joʻmrak, quvur va unitaz taʼmiri.", "uz-Cyrl": "Жўмрак, қувур ва унитаз таъмири.", "ru": "Ремонт кранов, труб и унитазов."}',
+   15000000, 'fixed', 60, 15, 15, 120, null),
+  ('11570000-0000-4000-8000-000000000012', '5a1e0000-0000-4000-8000-000000000012', 'ca7e0000-0000-4000-8000-000000000012',
+   '{"uz-Latn": "Elektr montaj", "uz-Cyrl": "Электр монтаж", "ru": "Электромонтаж", "en": "Electrical installation"}',
+   '{"uz-Latn": "Rozetka, chiroq va simlarni oʻrnatish.", "uz-Cyrl": "Розетка, чироқ ва симларни ўрнатиш.", "ru": "Установка розеток, светильников и проводки."}',
+   12000000, 'hourly', 60, 15, 15, 120, null),
+  ('11570000-0000-4000-8000-000000000013', '5a1e0000-0000-4000-8000-000000000012', 'ca7e0000-0000-4000-8000-000000000013',
+   '{"uz-Latn": "Mebel yigʻish", "uz-Cyrl": "Мебел йиғиш", "ru": "Сборка мебели", "en": "Furniture assembly"}',
+   '{}', 20000000, 'per_visit', 90, 0, 30, 180, 15000)
+on conflict (id) do nothing;
+
+-- Monday to Saturday 08:00–18:00 local time; Kwame also on Sunday afternoons.
+insert into public.availability_rules (provider_id, weekday, start_time, end_time)
+select p.id, d.weekday, time '08:00', time '18:00'
+from unnest(array['5a1e0000-0000-4000-8000-000000000002', '5a1e0000-0000-4000-8000-000000000003',
+                  '5a1e0000-0000-4000-8000-000000000012']::uuid[]) as p (id)
+cross join generate_series(1, 6) as d (weekday)
+where not exists (select from public.availability_rules as r where r.provider_id = p.id)
+union all
+select '5a1e0000-0000-4000-8000-000000000002', 7, time '12:00', time '16:00'
+where not exists (select from public.availability_rules as r
+                  where r.provider_id = '5a1e0000-0000-4000-8000-000000000002');
