@@ -15,6 +15,11 @@ async function post(q: Queryable, lines: [number, number][], key: string = rando
   return Number(row!.id);
 }
 
+/** Three random capital letters: an ISO-shaped code no real market uses here. */
+function randomCurrency(): string {
+  return Array.from({ length: 3 }, () => String.fromCharCode(65 + Math.floor(Math.random() * 26))).join('');
+}
+
 async function balance(q: Queryable, id: number): Promise<number> {
   const [row] = await q`select balance_minor from public.ledger_accounts where id = ${id}`;
   return Number(row!.balance_minor);
@@ -66,18 +71,20 @@ describe('the ledger', () => {
 
   it('never lets a wallet, earnings or escrow go below zero; revenue and clearing may', async () => {
     await rollback(async (tx) => {
+      // A currency of its own, so the platform revenue account starts at zero here.
+      const currency = randomCurrency();
       const user = await createUser(tx);
-      const wallet = await account(tx, 'customer_wallet', { owner: user.id });
-      const revenue = await account(tx, 'platform_revenue');
-      const clearing = await account(tx, 'gateway_clearing', { gateway: `gw-${randomUUID()}` });
-      await post(tx, [[clearing, 500], [wallet, -500]]); // top-up: wallet 500
-      await expect(tx.savepoint((sp) => post(sp, [[wallet, 501], [revenue, -501]]))).rejects.toMatchObject({
+      const wallet = await account(tx, 'customer_wallet', { owner: user.id, currency });
+      const revenue = await account(tx, 'platform_revenue', { currency });
+      const clearing = await account(tx, 'gateway_clearing', { gateway: `gw-${randomUUID()}`, currency });
+      await post(tx, [[clearing, 500], [wallet, -500]], randomUUID(), currency); // top-up: wallet 500
+      await expect(tx.savepoint((sp) => post(sp, [[wallet, 501], [revenue, -501]], randomUUID(), currency))).rejects.toMatchObject({
         code: 'PT409',
         hint: 'insufficient_funds',
       });
-      await post(tx, [[wallet, 500], [clearing, -500]]); // spend exactly all of it
+      await post(tx, [[wallet, 500], [clearing, -500]], randomUUID(), currency); // spend exactly all of it
       expect(await balance(tx, wallet)).toBe(0);
-      await post(tx, [[revenue, 300], [clearing, -300]]); // a refund of commission
+      await post(tx, [[revenue, 300], [clearing, -300]], randomUUID(), currency); // a refund of commission
       expect(await balance(tx, revenue)).toBe(-300);
       expect(await balance(tx, clearing)).toBe(-300);
     });
