@@ -111,7 +111,7 @@ describe('Realtime: topic kinds other contexts register', () => {
     ['a function that returns no boolean', 'private.release_device_token'],
   ])('refuses %s as a check', async (_, name) => {
     await rollback(async (tx) => {
-      await expect(tx`insert into private.realtime_topic_kinds (prefix, can_receive) values ('thread', ${name})`).rejects.toMatchObject({
+      await expect(tx`insert into private.realtime_topic_kinds (prefix, can_receive) values ('test_kind', ${name})`).rejects.toMatchObject({
         code: '22023',
         hint: 'realtime_topic_check_invalid',
       });
@@ -122,22 +122,23 @@ describe('Realtime: topic kinds other contexts register', () => {
     await rollback(async (tx) => {
       const ama = await createUser(tx);
       const kwame = await createUser(tx);
-      // What the chat context will do for thread:<id>, reduced to "members are in a list".
+      // What a context does for its topics (chat does this for thread:<id>), reduced to
+      // "members are in a list", under a prefix of its own.
       await tx`create table private.test_thread_members (thread text, user_id uuid)`;
       await tx`grant select on private.test_thread_members to authenticated`;
       await tx`insert into private.test_thread_members values ('t1', ${ama.id})`;
       await tx`
         create function private.test_is_thread_member(topic text) returns boolean stable security invoker set search_path = '' language sql
-        as $$ select exists (select from private.test_thread_members m where 'thread:' || m.thread = topic and m.user_id = (select auth.uid())) $$`;
+        as $$ select exists (select from private.test_thread_members m where 'test_thread:' || m.thread = topic and m.user_id = (select auth.uid())) $$`;
       await tx`grant execute on function private.test_is_thread_member(text) to authenticated`;
       await tx`
         insert into private.realtime_topic_kinds (prefix, can_receive, can_send)
-        values ('thread', 'private.test_is_thread_member', 'private.test_is_thread_member')`;
+        values ('test_thread', 'private.test_is_thread_member', 'private.test_is_thread_member')`;
 
-      expect(await canRead(tx, ama, 'thread:t1')).toEqual({ broadcast: true, presence: true });
-      expect(await canWrite(tx, ama, 'thread:t1', 'broadcast')).toBe(true);
-      expect(await canRead(tx, kwame, 'thread:t1')).toEqual({ broadcast: false, presence: false });
-      expect(await canWrite(tx, kwame, 'thread:t1', 'presence')).toBe(false);
+      expect(await canRead(tx, ama, 'test_thread:t1')).toEqual({ broadcast: true, presence: true });
+      expect(await canWrite(tx, ama, 'test_thread:t1', 'broadcast')).toBe(true);
+      expect(await canRead(tx, kwame, 'test_thread:t1')).toEqual({ broadcast: false, presence: false });
+      expect(await canWrite(tx, kwame, 'test_thread:t1', 'presence')).toBe(false);
       // User topics are unaffected.
       expect(await canWrite(tx, ama, `user:${ama.id}`, 'broadcast')).toBe(false);
 
