@@ -22,6 +22,11 @@ const common = {
   to: isoDate.optional(),
 };
 
+const BOOKING_STATUSES = [
+  'requested', 'accepted', 'declined', 'expired', 'in_progress', 'completed',
+  'cancelled_by_customer', 'cancelled_by_provider', 'cancelled_by_admin', 'disputed', 'resolved',
+] as const;
+
 /** COPY sends a message per row; the response gets them in chunks about this big. */
 const CHUNK_BYTES = 64 * 1024;
 
@@ -39,6 +44,48 @@ export const DATASETS = {
       ...common,
       currency: z.string().regex(/^[A-Z]{3}$/).optional(),
       kind: z.string().regex(/^[a-z_]+\.[a-z_]+$/).optional(),
+    }).strict(),
+  },
+  providers: {
+    filters: z.object({
+      ...common,
+      status: z.enum(['unverified', 'pending', 'verified', 'rejected']).optional(),
+      active: z.enum(['true', 'false']).optional(),
+    }).strict(),
+  },
+  bookings: {
+    filters: z.object({
+      ...common,
+      status: z.enum(BOOKING_STATUSES).optional(),
+      payment_status: z.enum(['unpaid', 'pending', 'paid', 'partially_refunded', 'refunded']).optional(),
+    }).strict(),
+  },
+  payments: {
+    filters: z.object({
+      ...common,
+      status: z.enum(['pending', 'succeeded', 'failed', 'expired', 'cancelled', 'refunded', 'partially_refunded']).optional(),
+      method: z.enum(['gateway', 'wallet', 'cash']).optional(),
+      gateway: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/).optional(),
+    }).strict(),
+  },
+  payouts: {
+    filters: z.object({
+      ...common,
+      status: z.enum(['pending', 'processing', 'succeeded', 'failed']).optional(),
+    }).strict(),
+  },
+  reviews: {
+    filters: z.object({
+      ...common,
+      status: z.enum(['pending', 'published', 'hidden']).optional(),
+      author_role: z.enum(['customer', 'provider']).optional(),
+    }).strict(),
+  },
+  disputes: {
+    filters: z.object({
+      ...common,
+      status: z.enum(['open', 'resolved']).optional(),
+      outcome: z.enum(['release_to_provider', 'partial_refund', 'full_refund']).optional(),
     }).strict(),
   },
 } as const satisfies Record<string, { filters: z.ZodType<Record<string, unknown>> }>;

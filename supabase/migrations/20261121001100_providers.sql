@@ -602,8 +602,9 @@ $$;
 revoke execute on function private.submit_verification(text[], text) from public;
 grant execute on function private.submit_verification(text[], text) to authenticated, service_role;
 
--- Admins decide a pending request: approval gives the badge; a rejection needs a reason
--- and leaves a badge the provider already had from an earlier approval.
+-- Admins decide a pending request, with a reason either way (it goes to the audit log):
+-- approval gives the badge; a rejection leaves a badge the provider already had from an
+-- earlier approval.
 create function private.decide_verification(verification_id uuid, approve boolean, reason text)
 returns public.provider_verifications
 volatile
@@ -615,10 +616,10 @@ declare
   caller uuid := private.require_admin();
   request public.provider_verifications;
 begin
-  if not approve and (reason is null or length(btrim(reason)) = 0) then
+  if reason is null or length(btrim(reason)) = 0 then
     perform private.raise_error('reason_required');
   end if;
-  perform private.set_audit_reason(reason);
+  perform private.set_audit_reason(btrim(reason));
   select v.* into request from public.provider_verifications as v where v.id = verification_id for update;
   if not found then
     perform private.raise_error('verification_not_found', jsonb_build_object('verification_id', verification_id));
@@ -716,16 +717,17 @@ as $$ select private.submit_verification(document_paths, note); $$;
 revoke execute on function public.submit_verification(text[], text) from public, anon;
 grant execute on function public.submit_verification(text[], text) to authenticated, service_role;
 
--- API: admins approve a verification request; the provider gets the badge.
-create function public.approve_verification(verification_id uuid)
+-- API: admins approve a verification request, with a reason (audited); the provider
+-- gets the badge.
+create function public.approve_verification(verification_id uuid, reason text)
 returns public.provider_verifications
 volatile
 security invoker
 set search_path = ''
 language sql
-as $$ select private.decide_verification(verification_id, true, null); $$;
-revoke execute on function public.approve_verification(uuid) from public, anon;
-grant execute on function public.approve_verification(uuid) to authenticated, service_role;
+as $$ select private.decide_verification(verification_id, true, reason); $$;
+revoke execute on function public.approve_verification(uuid, text) from public, anon;
+grant execute on function public.approve_verification(uuid, text) to authenticated, service_role;
 
 -- API: admins reject a verification request with a reason the provider sees.
 create function public.reject_verification(verification_id uuid, reason text)

@@ -402,6 +402,22 @@ $$;
 revoke execute on function private.expire_booking_requests(uuid) from public;
 grant execute on function private.expire_booking_requests(uuid) to service_role;
 
+-- Booking writes for one provider happen one at a time. Without this, two conflicting
+-- inserts that reach the exclusion constraint together each wait for the other's
+-- uncommitted row, and Postgres ends the tie with a deadlock error instead of letting
+-- the loser see the winner's booking and answer slot_unavailable. Bookings for
+-- different providers do not wait on each other.
+create function private.lock_provider_calendar(provider uuid)
+returns void
+volatile
+security invoker
+set search_path = ''
+language sql
+as $$
+  select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('soko.provider_calendar:' || provider::text, 0));
+$$;
+revoke execute on function private.lock_provider_calendar(uuid) from public;
+
 -- The share of the price (0 to 1) the customer gets back if the booking ends now or
 -- ended by cancellation: everything when the provider or an admin cancelled, or the
 -- booking never went ahead (still requested, declined, expired); the market's tier for
@@ -744,6 +760,7 @@ begin
   end if;
   select m.* into market from public.markets as m where m.code = listing.market_code;
 
+  perform private.lock_provider_calendar(provider.id);
   -- Stale requests must not hold the time they would otherwise free.
   perform private.expire_booking_requests(provider.id);
 
@@ -841,6 +858,8 @@ declare
   actor public.booking_actor;
   result public.bookings;
 begin
+  -- The provider's calendar first, then the booking: the order every booking write takes.
+  perform private.lock_provider_calendar(b.provider_id) from public.bookings as b where b.id = booking_id;
   select b.* into booking from public.bookings as b where b.id = booking_id for update;
   if not found then
     perform private.raise_error('booking_not_found', jsonb_build_object('booking_id', booking_id));

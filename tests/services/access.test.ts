@@ -220,7 +220,7 @@ describe('every services RPC, by persona', () => {
   });
 
   it.each<[string, (s: Scene) => string, Partial<Record<Persona, string>>]>([
-    ['approve_verification', (s) => `select public.approve_verification((select id from public.provider_verifications where provider_id = '${s.providerA.id}'))`,
+    ['approve_verification', (s) => `select public.approve_verification((select id from public.provider_verifications where provider_id = '${s.providerA.id}'), 'Documents checked')`,
       { customerA: 'forbidden', customerB: 'forbidden', providerA: 'forbidden', providerB: 'forbidden' }],
     ['hide_review', (s) => `select public.hide_review((select id from public.reviews where booking_id = '${s.booking.id}' limit 1), 'x')`,
       { customerA: 'forbidden', customerB: 'forbidden', providerA: 'forbidden', providerB: 'forbidden' }],

@@ -119,11 +119,11 @@ describe('verification', () => {
 
       const queue = await asUser(tx, admin, (q) => q`select id from public.provider_verifications where status = 'pending' and provider_id = ${kwame.id}`);
       expect(queue).toEqual([{ id: request!.id }]);
-      const [approved] = await asUser(tx, admin, (q) => q`select * from public.approve_verification(${request!.id})`);
+      const [approved] = await asUser(tx, admin, (q) => q`select * from public.approve_verification(${request!.id}, 'Documents checked')`);
       expect(approved).toMatchObject({ status: 'approved', decided_by: admin.id });
       const [badge] = await asAnon(tx, (q) => q`select verified, verified_at is not null as dated from public.providers where id = ${kwame.id}`);
       expect(badge).toEqual({ verified: true, dated: true });
-      await expect(asUser(tx, admin, (q) => q`select public.approve_verification(${request!.id})`)).rejects.toMatchObject({
+      await expect(asUser(tx, admin, (q) => q`select public.approve_verification(${request!.id}, 'Documents checked')`)).rejects.toMatchObject({
         code: 'PT409',
         hint: 'verification_not_pending',
       });
@@ -186,7 +186,7 @@ describe('verification', () => {
       const doc = await uploadObject(tx, kwame, 'verification-documents', 'id.pdf');
       const [request] = await asUser(tx, kwame, (q) => q`select * from public.submit_verification(${[doc]})`);
       for (const user of [kwame, yaw, ama]) {
-        await expect(asUser(tx, user, (q) => q`select public.approve_verification(${request!.id})`)).rejects.toMatchObject({
+        await expect(asUser(tx, user, (q) => q`select public.approve_verification(${request!.id}, 'Documents checked')`)).rejects.toMatchObject({
           code: '42501',
           hint: 'forbidden',
         });
@@ -196,7 +196,7 @@ describe('verification', () => {
         expect(await asUser(tx, user, (q) => q`select name from storage.objects where name = ${doc}`)).toEqual([]);
       }
       await expect(asAnon(tx, (q) => q`select id from public.provider_verifications`)).rejects.toMatchObject({ code: '42501' });
-      await expect(asAnon(tx, (q) => q`select public.approve_verification(${request!.id})`)).rejects.toMatchObject({ code: '42501' });
+      await expect(asAnon(tx, (q) => q`select public.approve_verification(${request!.id}, 'Documents checked')`)).rejects.toMatchObject({ code: '42501' });
     });
   });
 

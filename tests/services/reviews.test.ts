@@ -155,7 +155,7 @@ describe('reviews', () => {
       expect(await asAnon(tx, (q) => q`select id from public.reviews where id = ${abusive.id}`)).toEqual([]);
       // The author still sees their own review; admins see everything.
       expect(await asUser(tx, ama, (q) => q`select hidden_reason from public.reviews where id = ${abusive.id}`)).toEqual([{ hidden_reason: 'Insults' }]);
-      await asUser(tx, admin, (q) => q`select public.unhide_review(${abusive.id})`);
+      await asUser(tx, admin, (q) => q`select public.unhide_review(${abusive.id}, 'Appeal upheld')`);
       expect(await rating(tx, kwame.id)).toMatchObject({ rating_count: 1, rating_sum: 1n });
     });
   });
