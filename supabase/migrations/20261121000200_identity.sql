@@ -142,17 +142,21 @@ grant usage on schema public to supabase_auth_admin;
 -- Whether the caller is signed in and not suspended. Read from the table, not the
 -- JWT, so a suspension takes effect on the next request. Policies call it as
 -- `(select private.is_active_user())`, once per statement.
+-- PL/pgSQL rather than SQL: it runs in every write, and PL/pgSQL keeps its plan for the
+-- session where a SQL function (not inlinable with search_path set) is planned anew.
 create function private.is_active_user()
 returns boolean
 stable
 security definer
 set search_path = ''
-language sql
+language plpgsql
 as $$
-  select exists (
+begin
+  return exists (
     select from public.accounts as a
     where a.id = auth.uid() and a.status = 'active'
   );
+end;
 $$;
 revoke execute on function private.is_active_user() from public;
 grant execute on function private.is_active_user() to anon, authenticated, service_role;
