@@ -357,8 +357,12 @@ returns tstzmultirange
 stable
 security definer
 set search_path = ''
-language sql
+language plpgsql
 as $$
+begin
+  -- PL/pgSQL keeps this plan for the session; a SQL function with search_path set
+  -- would be planned again on every call (it runs for every booking and slot check).
+  return (
   with zone as (
     select p.time_zone as tz from public.providers as p where p.id = provider
   ),
@@ -390,7 +394,9 @@ as $$
   )
   select (coalesce((select range_agg(o.hours) from opening as o), '{}'::tstzmultirange)
           - coalesce((select range_agg(c.hours) from closing as c), '{}'::tstzmultirange))
-         * tstzmultirange(tstzrange(from_ts, to_ts));
+         * tstzmultirange(tstzrange(from_ts, to_ts))
+  );
+end;
 $$;
 revoke execute on function private.provider_windows(uuid, timestamptz, timestamptz) from public;
 grant execute on function private.provider_windows(uuid, timestamptz, timestamptz) to anon, authenticated, service_role;
