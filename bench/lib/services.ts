@@ -18,7 +18,10 @@
 //       active categories;
 //     · reviews_apply_to_rating (providers.rating_count/rating_sum): the world's
 //       providers get their aggregates set in bulk here, and review-insert adds its
-//       million reviews' contributions in one UPDATE (growReviews there).
+//       million reviews' contributions in one UPDATE (growReviews there);
+//     · service_listings_place (search's places, private.listing_places): placed in
+//       bulk by private.place_listings after the listings are in, the places' indexes
+//       built afterwards.
 //   Providers, locations, hours and bookings have no INSERT trigger of their own.
 //   Check constraints, primary keys and the booking_no_overlap exclusion constraint
 //   are enforced row by row as usual.
@@ -325,9 +328,29 @@ export async function ensureProviders(admin: Sql, adminUrl: string, options: Pro
     jobs: bulk ? [listingRows(0, 2), listingRows(1, 2)] : [listingRows(0, 1)],
     log,
   });
-  for (const table of ['providers', 'provider_locations', 'provider_verifications', 'availability_rules',
-    'availability_exceptions', 'service_listings', 'user_roles']) {
-    await admin.unsafe(`vacuum analyze public.${table}`);
+  // Search's places (what the listings' insert trigger, skipped in replica mode, does
+  // row by row: private.place_listings), their indexes built afterwards.
+  const halves = bulk ? 2 : 1;
+  await bulkLoad(adminUrl, {
+    table: 'private.listing_places',
+    label: 'search places',
+    rebuildIndexes: bulk,
+    jobs: Array.from({ length: halves }, (_, half) => async (tx: Tx) => {
+      const mine = ids.filter((_, i) => i % halves === half);
+      await tx`
+        select private.place_listings(array(
+          select l.id from public.service_listings as l where l.provider_id = any(${mine}::uuid[])))`;
+      const [{ count }] = (await tx`
+        select count(*)::int as count from private.listing_places as lp
+        where lp.provider_id = any(${mine}::uuid[])`) as unknown as [{ count: number }];
+      return { count };
+    }),
+    log,
+  });
+  for (const table of ['public.providers', 'public.provider_locations', 'public.provider_verifications',
+    'public.availability_rules', 'public.availability_exceptions', 'public.service_listings', 'public.user_roles',
+    'private.listing_places']) {
+    await admin.unsafe(`vacuum analyze ${table}`);
   }
   return ids;
 }

@@ -168,6 +168,9 @@ async function growReviews(adminUrl: string, admin: Sql, target: number, log: (l
     where p.id = r.subject_id`;
   log(`    rating aggregates of ${updated.count.toLocaleString('en')} providers updated in bulk`);
   await admin`vacuum analyze public.reviews`;
+  // The UPDATE above rewrote search's places (providers_place, ratings in place).
+  await admin`vacuum analyze public.providers`;
+  await admin`vacuum analyze private.listing_places`;
   await admin`vacuum analyze public.providers`;
   await admin`checkpoint`;
   log(`  reviews grown to ${target.toLocaleString('en')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);

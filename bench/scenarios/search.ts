@@ -21,7 +21,8 @@
 // my-bookings (50k of them ahead, holding time). Written with INSERT … SELECT
 // generate_series (providers' accounts through auth.users with the sign-up trigger on;
 // the rest in replica mode, foreign keys skipped, prepare_listing's work done in the
-// SQL, secondary indexes rebuilt), then VACUUM ANALYZE. When the whole bench runs,
+// SQL, search's places made by private.place_listings, secondary indexes rebuilt), then
+// VACUUM ANALYZE. When the whole bench runs,
 // review-insert has run first (name order) and its million reviews count in the
 // providers' rating aggregates too.
 import type postgres from 'postgres';

@@ -351,55 +351,57 @@ create trigger service_listings_prepare
 -- The provider's open hours between two instants: weekly rules and extra hours on
 -- every local date the period touches, minus time off, each local wall-clock time
 -- turned into an instant in the provider's zone on its own date (so DST shifts the
--- instants, never the local hours).
-create function private.provider_windows(provider uuid, from_ts timestamptz, to_ts timestamptz)
+-- instants, never the local hours). `zone` saves a lookup when the caller has it.
+-- Statement by statement in PL/pgSQL: plans kept for the session, and exceptions,
+-- which few providers have on any given day, are read only when there are some.
+create function private.provider_windows(provider uuid, from_ts timestamptz, to_ts timestamptz, zone text default null)
 returns tstzmultirange
 stable
 security definer
 set search_path = ''
 language plpgsql
 as $$
+declare
+  first_day date;
+  last_day date;
+  open_hours tstzmultirange;
+  time_off tstzmultirange;
 begin
-  -- PL/pgSQL keeps this plan for the session; a SQL function with search_path set
-  -- would be planned again on every call (it runs for every booking and slot check).
-  return (
-  with zone as (
-    select p.time_zone as tz from public.providers as p where p.id = provider
-  ),
-  days as (
-    select d::date as day, zone.tz
-    from zone,
-         generate_series(((from_ts at time zone zone.tz)::date - 1)::timestamp,
-                         (to_ts at time zone zone.tz)::date::timestamp, interval '1 day') as d
-  ),
-  opening as (
-    select tstzrange((days.day + r.start_time) at time zone days.tz, (days.day + r.end_time) at time zone days.tz) as hours
-    from days
-    join public.availability_rules as r
-      on r.provider_id = provider
-     and r.weekday = extract(isodow from days.day)
-     and (r.valid_from is null or r.valid_from <= days.day)
-     and (r.valid_until is null or days.day <= r.valid_until)
-    union all
-    select tstzrange((days.day + e.start_time) at time zone days.tz, (days.day + e.end_time) at time zone days.tz)
-    from days
-    join public.availability_exceptions as e
-      on e.provider_id = provider and e.on_date = days.day and e.kind = 'extra_hours'
-  ),
-  closing as (
-    select tstzrange((days.day + e.start_time) at time zone days.tz, (days.day + e.end_time) at time zone days.tz) as hours
-    from days
-    join public.availability_exceptions as e
-      on e.provider_id = provider and e.on_date = days.day and e.kind = 'time_off'
-  )
-  select (coalesce((select range_agg(o.hours) from opening as o), '{}'::tstzmultirange)
-          - coalesce((select range_agg(c.hours) from closing as c), '{}'::tstzmultirange))
-         * tstzmultirange(tstzrange(from_ts, to_ts))
-  );
+  if from_ts >= to_ts then
+    return '{}';
+  end if;
+  if zone is null then
+    select p.time_zone into zone from public.providers as p where p.id = provider;
+  end if;
+  first_day := (from_ts at time zone zone)::date - 1;
+  last_day := (to_ts at time zone zone)::date;
+  select coalesce(range_agg(tstzrange((d.day + r.start_time) at time zone zone, (d.day + r.end_time) at time zone zone)),
+                  '{}'::tstzmultirange)
+  into open_hours
+  from generate_series(first_day, last_day, interval '1 day') as g (ts)
+  cross join lateral (select g.ts::date as day) as d
+  join public.availability_rules as r
+    on r.provider_id = provider
+   and r.weekday = extract(isodow from d.day)::smallint
+   and (r.valid_from is null or r.valid_from <= d.day)
+   and (r.valid_until is null or d.day <= r.valid_until);
+  if exists (select from public.availability_exceptions as e
+             where e.provider_id = provider and e.on_date between first_day and last_day) then
+    select open_hours
+             + coalesce(range_agg(tstzrange((e.on_date + e.start_time) at time zone zone, (e.on_date + e.end_time) at time zone zone))
+                          filter (where e.kind = 'extra_hours'), '{}'::tstzmultirange),
+           coalesce(range_agg(tstzrange((e.on_date + e.start_time) at time zone zone, (e.on_date + e.end_time) at time zone zone))
+                      filter (where e.kind = 'time_off'), '{}'::tstzmultirange)
+    into open_hours, time_off
+    from public.availability_exceptions as e
+    where e.provider_id = provider and e.on_date between first_day and last_day;
+    open_hours := open_hours - time_off;
+  end if;
+  return open_hours * tstzmultirange(tstzrange(from_ts, to_ts));
 end;
 $$;
-revoke execute on function private.provider_windows(uuid, timestamptz, timestamptz) from public;
-grant execute on function private.provider_windows(uuid, timestamptz, timestamptz) to anon, authenticated, service_role;
+revoke execute on function private.provider_windows(uuid, timestamptz, timestamptz, text) from public;
+grant execute on function private.provider_windows(uuid, timestamptz, timestamptz, text) to anon, authenticated, service_role;
 
 -- ---------------------------------------------------------------------------
 -- Policies

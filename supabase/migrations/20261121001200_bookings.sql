@@ -207,20 +207,6 @@ insert into private.error_catalogue (code, sqlstate, message) values
   ('booking_not_reschedulable', 'PT409', 'Only requested or accepted bookings can be moved.'),
   ('transition_too_early', 'PT409', 'It is too early for this: wait until closer to the start.');
 
--- The first instant on the slot grid (multiples of step from local midnight) at or after ts.
-create function private.ceil_to_step(ts timestamptz, step interval, time_zone text)
-returns timestamptz
-stable
-security invoker
-set search_path = ''
-language sql
-as $$
-  select (case when binned < local then binned + step else binned end) at time zone time_zone
-  from (select ts at time zone time_zone as local) as l,
-       lateral (select date_bin(step, l.local, timestamp '2000-01-01') as binned) as b;
-$$;
-grant execute on function private.ceil_to_step(timestamptz, interval, text) to anon, authenticated, service_role;
-
 -- A listing customers may book now: it exists and is active, its provider is active
 -- and, where the market asks for it, verified.
 create function private.require_bookable_listing(listing_id uuid)
@@ -271,15 +257,37 @@ set search_path = ''
 language plpgsql
 as $$
 declare
-  settings public.service_settings := private.require_service_settings(listing.market_code);
-  zone text;
   before_buffer interval := make_interval(mins => listing.buffer_before_minutes);
   after_buffer interval := make_interval(mins => listing.buffer_after_minutes);
+  step interval;
+  horizon interval;
+  zone text;
+  notice_ends timestamp;
+  binned timestamp;
   earliest timestamptz;
   busy tstzmultirange;
 begin
-  select p.time_zone into zone from public.providers as p where p.id = listing.provider_id;
-  earliest := private.ceil_to_step(now() + make_interval(mins => listing.min_notice_minutes), settings.slot_step, zone);
+  -- The market's settings (as require_service_settings) and the provider's zone at once:
+  -- search runs this for every listing it shows.
+  select s.slot_step, s.booking_horizon, p.time_zone
+  into step, horizon, zone
+  from public.service_settings as s
+  join public.markets as m on m.code = s.market_code
+  cross join public.providers as p
+  where s.market_code = listing.market_code and m.active and 'services' = any (m.modules)
+    and p.id = listing.provider_id;
+  if not found then
+    perform private.raise_error('services_not_available', jsonb_build_object('market', listing.market_code));
+  end if;
+  -- The minimum notice, rounded up to the slot grid (as ceil_to_step).
+  notice_ends := (now() + make_interval(mins => listing.min_notice_minutes)) at time zone zone;
+  binned := date_bin(step, notice_ends, timestamp '2000-01-01');
+  earliest := (case when binned < notice_ends then binned + step else binned end) at time zone zone;
+  from_ts := greatest(from_ts, earliest);
+  to_ts := least(to_ts, now() + horizon);
+  if from_ts >= to_ts then
+    return '{}';
+  end if;
   -- A service starting at s occupies [s - before, end + after); it clashes with an
   -- occupied range O exactly when [s, end) meets [lower(O) - after, upper(O) + before).
   select coalesce(range_agg(tstzrange(lower(b.occupied) - after_buffer, upper(b.occupied) + before_buffer)),
@@ -291,42 +299,60 @@ begin
     and b.occupied && tstzrange(from_ts - after_buffer - before_buffer, to_ts + after_buffer + before_buffer)
     and not (b.status = 'requested' and b.expires_at <= now())
     and b.id is distinct from ignore_booking;
-  return private.provider_windows(listing.provider_id, from_ts, to_ts)
-         - busy
-         - tstzmultirange(tstzrange(null, earliest))
-         - tstzmultirange(tstzrange(now() + settings.booking_horizon, null));
+  return private.provider_windows(listing.provider_id, from_ts, to_ts, zone) - busy;
 end;
 $$;
 revoke execute on function private.listing_free_time(public.service_listings, timestamptz, timestamptz, uuid) from public;
 grant execute on function private.listing_free_time(public.service_listings, timestamptz, timestamptz, uuid) to anon, authenticated, service_role;
 
--- Whether a service starting at `starts_at` could be booked now.
+-- Whether a service starting at `starts_at` could be booked now. (PL/pgSQL, like the
+-- helpers below: search calls these per row, and a SQL function with SET would be
+-- planned again on every call.)
 create function private.is_bookable_start(listing public.service_listings, starts_at timestamptz, ignore_booking uuid default null)
 returns boolean
 stable
 security definer
 set search_path = ''
-language sql
+language plpgsql
 as $$
-  select tstzrange(starts_at, starts_at + make_interval(mins => listing.duration_minutes))
-         <@ private.listing_free_time(listing, starts_at, starts_at + make_interval(mins => listing.duration_minutes), ignore_booking);
+declare
+  ends_at timestamptz := starts_at + make_interval(mins => listing.duration_minutes);
+begin
+  return tstzrange(starts_at, ends_at) <@ private.listing_free_time(listing, starts_at, ends_at, ignore_booking);
+end;
 $$;
 revoke execute on function private.is_bookable_start(public.service_listings, timestamptz, uuid) from public;
 grant execute on function private.is_bookable_start(public.service_listings, timestamptz, uuid) to anon, authenticated, service_role;
 
--- The earliest bookable start within `horizon` from now, or null.
+-- The earliest bookable start within `horizon` from now, or null. The next three days
+-- are looked at first (where a listed, open provider's next start nearly always is);
+-- the whole horizon only when they have none.
 create function private.next_free_slot(listing public.service_listings, horizon interval default interval '14 days')
 returns timestamptz
 stable
 security definer
 set search_path = ''
-language sql
+language plpgsql
 as $$
-  select lower(f.free)
-  from unnest(private.listing_free_time(listing, now(), now() + horizon)) as f (free)
-  where upper(f.free) - lower(f.free) >= make_interval(mins => listing.duration_minutes)
+declare
+  duration interval := make_interval(mins => listing.duration_minutes);
+  first_look interval := least(horizon, interval '3 days');
+  found_at timestamptz;
+begin
+  select lower(f.free) into found_at
+  from unnest(private.listing_free_time(listing, now(), now() + first_look)) as f (free)
+  where upper(f.free) - lower(f.free) >= duration
   order by lower(f.free)
   limit 1;
+  if found_at is null and horizon > first_look then
+    select lower(f.free) into found_at
+    from unnest(private.listing_free_time(listing, now(), now() + horizon)) as f (free)
+    where upper(f.free) - lower(f.free) >= duration
+    order by lower(f.free)
+    limit 1;
+  end if;
+  return found_at;
+end;
 $$;
 revoke execute on function private.next_free_slot(public.service_listings, interval) from public;
 grant execute on function private.next_free_slot(public.service_listings, interval) to anon, authenticated, service_role;
