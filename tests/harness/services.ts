@@ -245,3 +245,38 @@ export function inSavepointOrTx<T>(q: Queryable, fn: (tx: Tx) => Promise<T>): Pr
   if ('savepoint' in q) return (q as Tx).savepoint((sp) => fn(sp as unknown as Tx)) as Promise<T>;
   return (q as Exclude<Queryable, Tx>).begin((tx) => fn(tx)) as Promise<T>;
 }
+
+/**
+ * `count` providers in gh at random around `near` (±0.1°), written straight in SQL as
+ * the superuser (sign-up by auth.users, profile, base): random service radius 5–45 km,
+ * 85 % verified (or `verifiedShare`), 0–3 reviews' worth of rating, zones drawn from
+ * `zones`. Returns their ids; callers add hours and listings.
+ */
+export async function createCrowd(
+  q: Tx,
+  options: { count: number; near: { lat: number; lng: number }; zones?: string[]; verifiedShare?: number },
+): Promise<string[]> {
+  const rows = await q`
+    with users as (
+      insert into auth.users (instance_id, id, aud, role, raw_user_meta_data, created_at, updated_at)
+      select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',
+             '{"market": "gh"}', now(), now()
+      from generate_series(1, ${options.count})
+      returning id
+    ),
+    providers as (
+      insert into public.providers (id, market_code, business_name, time_zone, service_radius_m, verification_status,
+                                    rating_count, rating_sum)
+      select u.id, 'gh', 'Crowd', (${options.zones ?? ['Africa/Accra']}::text[])[1 + floor(random() * ${(options.zones ?? ['Africa/Accra']).length})::int],
+             5000 + (random() * 40000)::int,
+             case when random() < ${options.verifiedShare ?? 0.85} then 'verified'::public.verification_status else 'unverified' end,
+             c, c * (1 + floor(random() * 4.99))::int
+      from users as u, lateral (select (random() * 3)::int + (u.id is null)::int as c) as x
+      returning id
+    )
+    insert into public.provider_locations (provider_id, lat, lng)
+    select id, ${options.near.lat} + (random() - 0.5) * 0.2, ${options.near.lng} + (random() - 0.5) * 0.2 from providers
+    returning provider_id`;
+  await q`analyze public.provider_locations`;
+  return rows.map((r) => r.provider_id as string);
+}

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { asAnon, rollback, type Tx } from '../harness/db.ts';
 import {
   createCategory,
+  createCrowd,
   createCustomer,
   createListing,
   createProvider,
@@ -204,36 +205,17 @@ describe('search places', () => {
     async function crowd(tx: Tx, token: string): Promise<{ root: string; starts: Date[] }> {
       const root = await createCategory(tx);
       const leaves = [await createCategory(tx, { parentId: root }), await createCategory(tx, { parentId: root })];
+      const providers = await createCrowd(tx, {
+        count: 300, near: HERE, zones: ['Africa/Accra', 'Africa/Accra', 'America/New_York'], verifiedShare: 0.9,
+      });
       await tx`
-        with users as (
-          insert into auth.users (instance_id, id, aud, role, raw_user_meta_data, created_at, updated_at)
-          select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',
-                 '{"market": "gh"}', now(), now()
-          from generate_series(1, 300)
-          returning id
-        ),
-        providers as (
-          insert into public.providers (id, market_code, business_name, time_zone, service_radius_m, verification_status,
-                                        rating_count, rating_sum)
-          select u.id, 'gh', 'Crowd', case when random() < 0.3 then 'America/New_York' else 'Africa/Accra' end,
-                 5000 + (random() * 30000)::int,
-                 case when random() < 0.9 then 'verified'::public.verification_status else 'unverified' end,
-                 c, c * (1 + floor(random() * 4.99))::int
-          from users as u, lateral (select (random() * 3)::int + (u.id is null)::int as c) as x
-          returning id
-        ),
-        locations as (
-          insert into public.provider_locations (provider_id, lat, lng)
-          select id, ${HERE.lat} + (random() - 0.5) * 0.2, ${HERE.lng} + (random() - 0.5) * 0.2 from providers
-          returning provider_id
-        ),
-        hours as (
+        with hours as (
           insert into public.availability_rules (provider_id, weekday, start_time, end_time)
           select m.provider_id, m.d, make_time(m.first / 60, m.first % 60, 0),
                  case when m.last >= 1440 then time '24:00' else make_time(m.last / 60, m.last % 60, 0) end
           from (
-            select l.provider_id, d, s.first, s.first + 60 + floor(random() * 600)::int as last
-            from locations as l
+            select p.id as provider_id, d, s.first, s.first + 60 + floor(random() * 600)::int as last
+            from unnest(${providers}::uuid[]) as p (id)
             cross join generate_series(1, 7) as d
             cross join lateral (select 300 + floor(random() * 720)::int + d * 0 as first) as s
             where random() < 0.7
@@ -242,21 +224,20 @@ describe('search places', () => {
         ),
         exceptions as (
           insert into public.availability_exceptions (provider_id, kind, on_date, start_time, end_time)
-          select l.provider_id, k.kind, current_date + (random() * 6)::int,
+          select p.id, k.kind, current_date + (random() * 6)::int,
                  case k.kind when 'extra_hours' then time '19:00' else time '00:00' end,
                  case k.kind when 'extra_hours' then time '23:30' else time '24:00' end
-          from locations as l
+          from unnest(${providers}::uuid[]) as p (id)
           cross join (values ('extra_hours'::public.availability_exception_kind), ('time_off')) as k (kind)
           where random() < 0.15
           returning provider_id
         )
         insert into public.service_listings (provider_id, category_id, title, price_minor, coverage_radius_m, active,
                                              duration_minutes, min_notice_minutes)
-        select l.provider_id, (${leaves}::uuid[])[1 + floor(random() * 2)::int], jsonb_build_object('en', 'Crowd ' || ${token}),
+        select p.id, (${leaves}::uuid[])[1 + floor(random() * 2)::int], jsonb_build_object('en', 'Crowd ' || ${token}),
                (random() * 20)::int * 500, case when random() < 0.3 then 2000 + (random() * 10000)::int end, random() < 0.95,
                (array[30, 60, 120])[1 + floor(random() * 3)::int], 60
-        from locations as l, generate_series(1, 2)`;
-      await tx`analyze public.provider_locations`;
+        from unnest(${providers}::uuid[]) as p (id), generate_series(1, 2)`;
       // Starts over the next days, at hours that meet rule edges, extra hours and night.
       const starts = [utcDay(2, 9), utcDay(2, 13, 30), utcDay(3, 18), utcDay(4, 20, 30), utcDay(5, 7, 15), utcDay(6, 21)];
       // Bookings that hold some providers at the first start.

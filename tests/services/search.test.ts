@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { asAnon, asUser, rollback, type Tx } from '../harness/db.ts';
 import {
   createCategory,
+  createCrowd,
   createCustomer,
   createListing,
   createProvider,
@@ -197,33 +198,12 @@ describe('search', () => {
     // filtering and sorting everything.
     async function crowd(tx: Tx, token: string) {
       const category = await createCategory(tx);
+      const providers = await createCrowd(tx, { count: 600, near: HERE });
       await tx`
-        with users as (
-          insert into auth.users (instance_id, id, aud, role, raw_user_meta_data, created_at, updated_at)
-          select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',
-                 '{"market": "gh"}', now(), now()
-          from generate_series(1, 600)
-          returning id
-        ),
-        providers as (
-          insert into public.providers (id, market_code, business_name, time_zone, service_radius_m, verification_status,
-                                        rating_count, rating_sum)
-          select u.id, 'gh', 'Crowd', 'Africa/Accra', 5000 + (random() * 40000)::int,
-                 case when random() < 0.85 then 'verified'::public.verification_status else 'unverified' end,
-                 c, c * (1 + floor(random() * 4.99))::int
-          from users as u, lateral (select (random() * 3)::int + (u.id is null)::int as c) as x
-          returning id
-        ),
-        locations as (
-          insert into public.provider_locations (provider_id, lat, lng)
-          select id, ${HERE.lat} + (random() - 0.5) * 0.2, ${HERE.lng} + (random() - 0.5) * 0.2 from providers
-          returning provider_id
-        )
         insert into public.service_listings (provider_id, category_id, title, price_minor, coverage_radius_m, active)
-        select l.provider_id, ${category}, jsonb_build_object('en', 'Crowd ' || ${token}), (random() * 20)::int * 500,
+        select p.id, ${category}, jsonb_build_object('en', 'Crowd ' || ${token}), (random() * 20)::int * 500,
                case when random() < 0.3 then 2000 + (random() * 10000)::int end, random() < 0.95
-        from locations as l, generate_series(1, 2)`;
-      await tx`analyze public.provider_locations`;
+        from unnest(${providers}::uuid[]) as p (id), generate_series(1, 2)`;
     }
 
     function bruteForce(tx: Tx, token: string, sort: string, radius: number): Promise<string[]> {
