@@ -191,6 +191,32 @@ isOneToOne: false
       referencedColumns: ["code"]
     }
                   ]
+                },"chat_blocks": {
+                  Row: {
+                    "blocked_id": string,"blocker_id": string,"created_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "blocked_id": string,"blocker_id": string,"created_at"?: string
+                  }
+                  Update: {
+                    "blocked_id"?: string,"blocker_id"?: string,"created_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "chat_blocks_blocked_id_fkey"
+      columns: ["blocked_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "chat_blocks_blocker_id_fkey"
+      columns: ["blocker_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"chat_messages": {
                   Row: {
                     "attachment_mime": string | null,"attachment_name": string | null,"attachment_path": string | null,"attachment_size": number | null,"body": string | null,"client_id": string,"created_at": string,"deleted_at": string | null,"deleted_by": string | null,"edited_at": string | null,"id": number,"kind": Database["public"]['Enums']["chat_message_kind"],"sender_id": string | null,"thread_id": string
@@ -214,32 +240,6 @@ isOneToOne: false
       columns: ["thread_id"]
 isOneToOne: false
       referencedRelation: "chat_threads"
-      referencedColumns: ["id"]
-    }
-                  ]
-                },"chat_participants": {
-                  Row: {
-                    "blocked_at": string | null,"joined_at": string,"last_read_at": string | null,"last_read_message_id": number | null,"muted": boolean,"role": Database["public"]['Enums']["chat_participant_role"],"thread_id": string,"unread_count": number,"user_id": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "blocked_at"?: string | null,"joined_at"?: string,"last_read_at"?: string | null,"last_read_message_id"?: number | null,"muted"?: boolean,"role": Database["public"]['Enums']["chat_participant_role"],"thread_id": string,"unread_count"?: number,"user_id": string
-                  }
-                  Update: {
-                    "blocked_at"?: string | null,"joined_at"?: string,"last_read_at"?: string | null,"last_read_message_id"?: number | null,"muted"?: boolean,"role"?: Database["public"]['Enums']["chat_participant_role"],"thread_id"?: string,"unread_count"?: number,"user_id"?: string
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "chat_participants_thread_id_fkey"
-      columns: ["thread_id"]
-isOneToOne: false
-      referencedRelation: "chat_threads"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "chat_participants_user_id_fkey"
-      columns: ["user_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
       referencedColumns: ["id"]
     }
                   ]
@@ -283,14 +283,14 @@ isOneToOne: false
                   ]
                 },"chat_threads": {
                   Row: {
-                    "activity_at": string,"booking_id": string | null,"created_at": string,"customer_id": string,"id": string,"last_message_id": number | null,"listing_id": string | null,"provider_id": string,"subject_type": Database["public"]['Enums']["chat_subject_type"]
+                    "activity_at": string,"booking_id": string | null,"created_at": string,"customer_id": string,"customer_last_read_at": string | null,"customer_last_read_message_id": number | null,"customer_muted": boolean,"customer_unread": number,"id": string,"last_message_id": number | null,"listing_id": string | null,"provider_id": string,"provider_last_read_at": string | null,"provider_last_read_message_id": number | null,"provider_muted": boolean,"provider_unread": number,"subject_type": Database["public"]['Enums']["chat_subject_type"]
                   }
                   ComputedFields: never
                   Insert: {
-                    "activity_at"?: string,"booking_id"?: string | null,"created_at"?: string,"customer_id": string,"id"?: string,"last_message_id"?: number | null,"listing_id"?: string | null,"provider_id": string,"subject_type": Database["public"]['Enums']["chat_subject_type"]
+                    "activity_at"?: string,"booking_id"?: string | null,"created_at"?: string,"customer_id": string,"customer_last_read_at"?: string | null,"customer_last_read_message_id"?: number | null,"customer_muted"?: boolean,"customer_unread"?: number,"id"?: string,"last_message_id"?: number | null,"listing_id"?: string | null,"provider_id": string,"provider_last_read_at"?: string | null,"provider_last_read_message_id"?: number | null,"provider_muted"?: boolean,"provider_unread"?: number,"subject_type": Database["public"]['Enums']["chat_subject_type"]
                   }
                   Update: {
-                    "activity_at"?: string,"booking_id"?: string | null,"created_at"?: string,"customer_id"?: string,"id"?: string,"last_message_id"?: number | null,"listing_id"?: string | null,"provider_id"?: string,"subject_type"?: Database["public"]['Enums']["chat_subject_type"]
+                    "activity_at"?: string,"booking_id"?: string | null,"created_at"?: string,"customer_id"?: string,"customer_last_read_at"?: string | null,"customer_last_read_message_id"?: number | null,"customer_muted"?: boolean,"customer_unread"?: number,"id"?: string,"last_message_id"?: number | null,"listing_id"?: string | null,"provider_id"?: string,"provider_last_read_at"?: string | null,"provider_last_read_message_id"?: number | null,"provider_muted"?: boolean,"provider_unread"?: number,"subject_type"?: Database["public"]['Enums']["chat_subject_type"]
                   }
                   Relationships: [
                     {
@@ -1006,6 +1006,14 @@ isOneToOne: false
       referencedColumns: ["code"]
     }
                   ]
+                },"chat_participants": {
+                  Row: {
+                    "blocked_at": string | null,"joined_at": string | null,"last_read_at": string | null,"last_read_message_id": number | null,"muted": boolean | null,"role": Database["public"]['Enums']["chat_participant_role"] | null,"thread_id": string | null,"unread_count": number | null,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
                 }
           }
           Functions: {
@@ -1318,14 +1326,14 @@ isOneToOne: false
 "mark_thread_read":
 { Args: { "thread_id": string,"up_to_message_id"?: number }; Returns: {
               "blocked_at": string | null,
-"joined_at": string,
+"joined_at": string | null,
 "last_read_at": string | null,
 "last_read_message_id": number | null,
-"muted": boolean,
-"role": Database["public"]['Enums']["chat_participant_role"],
-"thread_id": string,
-"unread_count": number,
-"user_id": string
+"muted": boolean | null,
+"role": Database["public"]['Enums']["chat_participant_role"] | null,
+"thread_id": string | null,
+"unread_count": number | null,
+"user_id": string | null
             }
                           SetofOptions: {
         from: "*"
@@ -1380,10 +1388,18 @@ isOneToOne: false
 "booking_id": string | null,
 "created_at": string,
 "customer_id": string,
+"customer_last_read_at": string | null,
+"customer_last_read_message_id": number | null,
+"customer_muted": boolean,
+"customer_unread": number,
 "id": string,
 "last_message_id": number | null,
 "listing_id": string | null,
 "provider_id": string,
+"provider_last_read_at": string | null,
+"provider_last_read_message_id": number | null,
+"provider_muted": boolean,
+"provider_unread": number,
 "subject_type": Database["public"]['Enums']["chat_subject_type"]
             }
                           SetofOptions: {
@@ -1421,10 +1437,18 @@ isOneToOne: false
 "booking_id": string | null,
 "created_at": string,
 "customer_id": string,
+"customer_last_read_at": string | null,
+"customer_last_read_message_id": number | null,
+"customer_muted": boolean,
+"customer_unread": number,
 "id": string,
 "last_message_id": number | null,
 "listing_id": string | null,
 "provider_id": string,
+"provider_last_read_at": string | null,
+"provider_last_read_message_id": number | null,
+"provider_muted": boolean,
+"provider_unread": number,
 "subject_type": Database["public"]['Enums']["chat_subject_type"]
             }
                           SetofOptions: {
@@ -1785,14 +1809,14 @@ isOneToOne: false
 "set_thread_blocked":
 { Args: { "blocked": boolean,"thread_id": string }; Returns: {
               "blocked_at": string | null,
-"joined_at": string,
+"joined_at": string | null,
 "last_read_at": string | null,
 "last_read_message_id": number | null,
-"muted": boolean,
-"role": Database["public"]['Enums']["chat_participant_role"],
-"thread_id": string,
-"unread_count": number,
-"user_id": string
+"muted": boolean | null,
+"role": Database["public"]['Enums']["chat_participant_role"] | null,
+"thread_id": string | null,
+"unread_count": number | null,
+"user_id": string | null
             }
                           SetofOptions: {
         from: "*"
@@ -1803,14 +1827,14 @@ isOneToOne: false
 "set_thread_muted":
 { Args: { "muted": boolean,"thread_id": string }; Returns: {
               "blocked_at": string | null,
-"joined_at": string,
+"joined_at": string | null,
 "last_read_at": string | null,
 "last_read_message_id": number | null,
-"muted": boolean,
-"role": Database["public"]['Enums']["chat_participant_role"],
-"thread_id": string,
-"unread_count": number,
-"user_id": string
+"muted": boolean | null,
+"role": Database["public"]['Enums']["chat_participant_role"] | null,
+"thread_id": string | null,
+"unread_count": number | null,
+"user_id": string | null
             }
                           SetofOptions: {
         from: "*"
@@ -1818,6 +1842,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"set_user_blocked":
+{ Args: { "blocked": boolean,"user_id": string }; Returns: boolean
+                           },
 "start_payment":
 { Args: { "booking_id": string,"gateway"?: string,"idempotency_key"?: string,"method": Database["public"]['Enums']["payment_method"] }; Returns: {
               "amount_minor": number,

@@ -8,6 +8,7 @@
 // - every token is dead                  → skipped, and all of them are removed;
 // - otherwise (the message itself fails) → failed.
 import { z } from 'zod';
+import { pLimit } from '../concurrency.ts';
 import type { PushMessage, PushSender, SendResult } from './fcm.ts';
 
 /** A row of private.claim_push_deliveries. */
@@ -95,25 +96,4 @@ function summarize(base: { delivery_id: string; claim_id: string }, tokens: stri
   }
   if (dead.length === tokens.length) return withError({ ...base, outcome: 'skipped', dead_tokens: dead });
   return withError({ ...base, outcome: 'failed', dead_tokens: dead });
-}
-
-/** A tiny concurrency limiter (no dependency for twenty lines). */
-function pLimit(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  // A finishing task hands its slot straight to the next waiter.
-  const release = () => {
-    const resume = waiting.shift();
-    if (resume) resume();
-    else active -= 1;
-  };
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active += 1;
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  };
 }

@@ -58,6 +58,29 @@ export function marketForPhone(markets: readonly SmsMarket[], phone: string, pre
     ?? [...candidates].sort((a, b) => Number(b.isDefault ?? false) - Number(a.isDefault ?? false) || a.code.localeCompare(b.code))[0];
 }
 
+export interface SmsRoute {
+  /** The market the number belongs to, if any. */
+  market: SmsMarket | undefined;
+  /** The provider slug to send through: the market's, else the fallback; undefined when neither. */
+  providerName: string | undefined;
+}
+
+/**
+ * How every Soko SMS is routed (sign-in codes and notifications alike): the number's
+ * market by country code (`preferred` breaks ties, see marketForPhone), that market's
+ * provider, else `fallbackProvider` (SMS_FALLBACK_PROVIDER) for numbers no market
+ * serves or markets without a provider.
+ */
+export function routeSms(
+  markets: readonly SmsMarket[],
+  phone: string,
+  preferred: string | null | undefined,
+  fallbackProvider: string | undefined,
+): SmsRoute {
+  const market = marketForPhone(markets, phone, preferred);
+  return { market, providerName: (market ? market.smsProvider : null) ?? fallbackProvider };
+}
+
 export interface CachedLoaderOptions {
   /** How long a successful load is reused. */
   ttlMs?: number;

@@ -20,7 +20,11 @@
 -- - Push is queued when the user has devices and allows it; the `push` edge function
 --   claims the queue (for update skip locked, with a lease), sends through FCM, and
 --   reports back with retries on exponential backoff. A critical notification whose push
---   cannot be delivered falls back to SMS where the market enables it.
+--   cannot be delivered falls back to SMS where the market enables it; the
+--   `notification-sms` function delivers those through the market's SMS provider. An
+--   SMS costs money and must not arrive twice: start_sms_delivery records each provider
+--   call before it is made, under a live lease, and a call that was never reported is
+--   not repeated (one that timed out is retried with the same provider reference).
 -- - Realtime authorization goes through ONE select and ONE insert policy on
 --   realtime.messages; they ask private.can_receive_topic / private.can_send_topic,
 --   which dispatch on the topic prefix through private.realtime_topic_kinds. Other
@@ -151,13 +155,21 @@ create table private.notification_deliveries (
   -- Set while a worker holds the row; a report must quote it.
   claim_id uuid,
   claimed_at timestamptz,
+  -- SMS: when the worker began the provider call of the current attempt
+  -- (start_sms_delivery); cleared by its report. Still set when the lease runs out means
+  -- the provider may have the message: it is not sent again.
+  sending_at timestamptz,
   sent_at timestamptz,
+  -- The provider's id for the message (SMS), for support and reconciliation.
+  provider_message_id text,
   last_error text,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   constraint delivery_channel_is_external check (channel in ('push', 'sms')),
   constraint delivery_attempts_in_range check (attempts >= 0 and max_attempts between 1 and 50 and attempts <= max_attempts),
   constraint delivery_claimed_only_while_pending check (claim_id is null or status = 'pending'),
+  constraint delivery_sending_only_while_claimed check (sending_at is null or claim_id is not null),
+  constraint delivery_provider_message_id_length check (provider_message_id is null or length(provider_message_id) between 1 and 200),
   constraint delivery_sent_has_time check ((status = 'sent') = (sent_at is not null)),
   constraint delivery_error_length check (last_error is null or length(last_error) <= 500)
 );
@@ -229,21 +241,26 @@ insert into private.error_catalogue (code, sqlstate, message) values
 -- ---------------------------------------------------------------------------
 
 -- Whether the user lets a channel carry a category: the category's row, else the
--- 'all' row, else yes.
+-- 'all' row, else yes. The helpers private.notify calls are PL/pgSQL, not SQL: a SQL
+-- function with SET search_path is not inlined and is planned again on every call, a
+-- PL/pgSQL one keeps its plans for the session (every chat message calls notify).
 create function private.notification_channel_enabled(recipient uuid, via public.notification_channel, of_category text)
 returns boolean
 stable
 security invoker
 set search_path = ''
-language sql
+language plpgsql
 as $$
-  select coalesce(
-    (select p.enabled
-     from public.notification_preferences as p
-     where p.user_id = recipient and p.channel = via and p.category in (of_category, 'all')
-     order by (p.category = 'all')
-     limit 1),
-    true);
+declare
+  enabled boolean;
+begin
+  select p.enabled into enabled
+  from public.notification_preferences as p
+  where p.user_id = recipient and p.channel = via and p.category in (of_category, 'all')
+  order by (p.category = 'all')
+  limit 1;
+  return coalesce(enabled, true);
+end;
 $$;
 revoke execute on function private.notification_channel_enabled(uuid, public.notification_channel, text) from public;
 
@@ -286,9 +303,11 @@ returns void
 volatile
 security invoker
 set search_path = ''
-language sql
+language plpgsql
 as $$
-  select realtime.send(payload, event, 'user:' || recipient::text, true);
+begin
+  perform realtime.send(payload, event, 'user:' || recipient::text, true);
+end;
 $$;
 revoke execute on function private.broadcast_to_user(uuid, text, jsonb) from public;
 
@@ -367,11 +386,13 @@ returns void
 volatile
 security invoker
 set search_path = ''
-language sql
+language plpgsql
 as $$
+begin
   insert into private.notification_deliveries (notification_id, channel)
   values (notification, via)
   on conflict (notification_id, channel) where status = 'pending' and claim_id is null do nothing;
+end;
 $$;
 revoke execute on function private.queue_delivery(uuid, public.notification_channel) from public;
 
@@ -454,6 +475,17 @@ begin
     perform private.raise_error('delivery_batch_invalid', jsonb_build_object('batch_size', batch_size, 'lease_seconds', lease_seconds));
   end if;
 
+  -- An SMS whose provider call began but was never reported (the worker stopped in the
+  -- middle): the provider may have sent it, so it is not sent again.
+  update private.notification_deliveries as d
+  set status = 'failed', claim_id = null, sending_at = null,
+      last_error = 'the worker stopped during the provider call: not sent again, so it cannot arrive twice'
+  where d.id in (
+    select q.id
+    from private.notification_deliveries as q
+    where q.channel = via and q.status = 'pending' and q.next_attempt_at <= now() and q.sending_at is not null
+    for update skip locked);
+
   -- Read in the app before we got to it: nothing to push.
   update private.notification_deliveries as d
   set status = 'skipped', claim_id = null, last_error = 'read before delivery'
@@ -466,7 +498,7 @@ begin
 
   -- A worker died holding the last attempt: give up on it.
   update private.notification_deliveries as d
-  set status = 'failed', claim_id = null, last_error = 'no result was reported for the last attempt'
+  set status = 'failed', claim_id = null, sending_at = null, last_error = 'no result was reported for the last attempt'
   where d.id in (
     select q.id
     from private.notification_deliveries as q
@@ -485,6 +517,7 @@ begin
     update private.notification_deliveries as d
     set claim_id = gen_random_uuid(),
         claimed_at = now(),
+        sending_at = null,
         attempts = d.attempts + 1,
         next_attempt_at = now() + make_interval(secs => lease_seconds)
     from due
@@ -654,9 +687,14 @@ returns integer
 stable
 security definer
 set search_path = ''
-language sql
+language plpgsql
 as $$
-  select coalesce((select c.unread from private.notification_counters as c where c.user_id = (select auth.uid())), 0);
+declare
+  unread integer;
+begin
+  select c.unread into unread from private.notification_counters as c where c.user_id = auth.uid();
+  return coalesce(unread, 0);
+end;
 $$;
 revoke execute on function private.unread_notification_count() from public;
 grant execute on function private.unread_notification_count() to authenticated, service_role;
@@ -782,7 +820,8 @@ $$;
 revoke execute on function private.claim_push_deliveries(integer, integer) from public;
 grant execute on function private.claim_push_deliveries(integer, integer) to service_role;
 
--- The SMS worker's batch: leased deliveries with the phone number and the text.
+-- The SMS worker's batch (the notification-sms function): leased deliveries with the
+-- phone number, the user's market and the text in their language.
 create function private.claim_sms_deliveries(batch_size integer default 50, lease_seconds integer default 300)
 returns table (
   delivery_id bigint,
@@ -812,9 +851,36 @@ $$;
 revoke execute on function private.claim_sms_deliveries(integer, integer) from public;
 grant execute on function private.claim_sms_deliveries(integer, integer) to service_role;
 
+-- The SMS worker, right before it calls the provider for a delivery it leased: marks the
+-- attempt as started, or answers false when the lease is no longer the caller's (lost,
+-- or too close to running out for the call to finish within it). The worker sends only
+-- on true; a started attempt that is never reported is not sent again (lease_deliveries
+-- fails it), so a delivery reaches the provider at most once however many workers run.
+create function private.start_sms_delivery(delivery_id bigint, claim_id uuid)
+returns boolean
+volatile
+security definer
+set search_path = ''
+language plpgsql
+as $$
+begin
+  update private.notification_deliveries as d
+  set sending_at = now()
+  where d.id = start_sms_delivery.delivery_id
+    and d.claim_id = start_sms_delivery.claim_id
+    and d.channel = 'sms' and d.status = 'pending' and d.sending_at is null
+    -- The provider call (seconds at most) must end well inside the lease.
+    and d.next_attempt_at > now() + least(interval '30 seconds', (d.next_attempt_at - d.claimed_at) / 2);
+  return found;
+end;
+$$;
+revoke execute on function private.start_sms_delivery(bigint, uuid) from public;
+grant execute on function private.start_sms_delivery(bigint, uuid) to service_role;
+
 -- Reports a batch of outcomes: [{delivery_id, claim_id, outcome, error?, retry_after_seconds?,
--- dead_tokens?}]. outcome: sent | retry (backoff, or failed once attempts run out) |
--- failed | skipped. dead_tokens are removed from device_tokens whoever holds them.
+-- dead_tokens?, provider_message_id?}]. outcome: sent | retry (backoff, or failed once
+-- attempts run out) | failed | skipped. dead_tokens are removed from device_tokens
+-- whoever holds them; provider_message_id is kept with a sent delivery.
 -- A result whose lease was lost (expired and re-claimed) changes nothing: 'claim_lost'.
 create function private.complete_deliveries(results jsonb)
 returns table (delivery_id bigint, status text, next_attempt_at timestamptz)
@@ -839,7 +905,9 @@ begin
     if jsonb_typeof(item) <> 'object' or coalesce(jsonb_typeof(item -> 'delivery_id'), '') not in ('number', 'string')
        or jsonb_typeof(item -> 'claim_id') is distinct from 'string'
        or outcome is null or outcome not in ('sent', 'retry', 'failed', 'skipped')
-       or coalesce(jsonb_typeof(item -> 'dead_tokens'), 'array') <> 'array' then
+       or coalesce(jsonb_typeof(item -> 'dead_tokens'), 'array') <> 'array'
+       or coalesce(jsonb_typeof(item -> 'provider_message_id'), 'string') <> 'string'
+       or length(item ->> 'provider_message_id') not between 1 and 200 then
       perform private.raise_error('delivery_result_invalid', jsonb_build_object('result', item));
     end if;
     error := left(nullif(btrim(item ->> 'error'), ''), 500);
@@ -876,6 +944,7 @@ begin
         and d.status = 'pending' and d.claim_id is null and d.id <> delivery.id;
       update private.notification_deliveries as d
       set claim_id = null,
+          sending_at = null,
           next_attempt_at = now() + private.delivery_backoff(delivery.attempts, (item ->> 'retry_after_seconds')::integer),
           last_error = error
       where d.id = delivery.id
@@ -884,7 +953,9 @@ begin
       update private.notification_deliveries as d
       set status = outcome::private.delivery_status,
           claim_id = null,
+          sending_at = null,
           sent_at = case when outcome = 'sent' then now() end,
+          provider_message_id = case when outcome = 'sent' then item ->> 'provider_message_id' end,
           last_error = error
       where d.id = delivery.id
       returning d.* into delivery;

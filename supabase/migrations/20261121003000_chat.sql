@@ -7,20 +7,32 @@
 --   customer, provider and subject (chat_threads_one_per_subject): open_inquiry and
 --   open_booking_thread return the existing one. Orders join later as subject 'order'
 --   with an order_id column and a branch in chat_thread_subject_matches.
+-- - A thread has exactly two participants, its customer and its provider. Each side's
+--   read position, unread count and mute live on the thread row (customer_*,
+--   provider_*); public.chat_participants shows them as one row per participant.
 -- - Every write goes through the API functions below (security definer in private,
 --   invoker wrappers in public); API roles only read the tables, through RLS.
 -- - send_message takes a client-generated id: a resend returns the stored message.
 --   It locks the thread row and takes the message id under that lock, so a thread's
 --   ids increase in commit order; read receipts (last_read_message_id) and the unread
---   counters rely on it.
--- - Unread: each participant row keeps unread_count (messages from others after
---   last_read_message_id, deleted ones excluded), and private.chat_unread_counters the
---   per-user totals for the badge, kept by a trigger on the participant rows.
--- - Realtime: a trigger broadcasts created, edited and deleted messages on the private
---   topic thread:<id>; participants receive on it, and active participants of a thread
---   nobody blocked may send on it (typing, presence). History lives here: Realtime
---   keeps its rows 72 hours.
--- - A new message notifies the other participants (private.notify, collapsed per
+--   counts rely on it.
+-- - Unread: each side's unread count (messages from the other side after its read
+--   position, deleted ones excluded) changes only under the thread row's lock, in the
+--   functions below: a send is ONE update of the thread row (one more unread for the
+--   recipient; the sender has read the thread, replying is reading), not one per
+--   participant, and no per-user total is written: the badge (chat_unread_count) sums
+--   the user's threads when it is read, one index scan per role (about a millisecond
+--   for a provider with 2,000 threads). A per-user counter would be one more write per
+--   message, and a hot row for a busy provider whose threads all feed it.
+-- - Blocking is between two people, not one conversation (chat_blocks): while either
+--   blocks the other, nobody sends, edits, uploads or types in any thread between them
+--   (booking threads included), and no new inquiry is opened between them. Unblocking
+--   restores everything; the history stays readable throughout. Admins see every block.
+-- - Realtime: new messages are broadcast on the private topic thread:<id> by
+--   send_message itself (realtime.send), edits and deletions by a trigger; participants
+--   receive on it, and active participants of a thread whose pair is not blocked may
+--   send on it (typing, presence). History lives here: Realtime keeps its rows 72 hours.
+-- - A new message notifies the other participant (private.notify, collapsed per
 --   thread with 'thread:<id>') unless they muted the thread. Reading the thread, or
 --   replying in it, marks that notification read.
 -- - Attachments live in the private bucket chat-attachments as '<thread id>/<uuid>.<ext>',
@@ -40,7 +52,8 @@ create type public.chat_report_status as enum ('open', 'dismissed', 'actioned');
 -- Tables
 -- ---------------------------------------------------------------------------
 
--- A conversation. customer_id asked, provider_id answers; both are participants.
+-- A conversation. customer_id asked, provider_id answers; both are participants, and
+-- each side's read state is kept here (see the header).
 create table public.chat_threads (
   id uuid primary key default gen_random_uuid(),
   subject_type public.chat_subject_type not null,
@@ -53,6 +66,18 @@ create table public.chat_threads (
   last_message_id bigint,
   -- When the thread last changed (created, or its newest message): the inbox order.
   activity_at timestamptz not null default now(),
+  -- Each side's read receipt (every message up to this id has been seen), unread count
+  -- (messages from the other side after it, deleted ones excluded) and mute (no
+  -- notifications). None of these is indexed: every message changes them, and the
+  -- update stays HOT (fillfactor below leaves each page room for it).
+  customer_last_read_message_id bigint,
+  customer_last_read_at timestamptz,
+  customer_unread integer not null default 0,
+  customer_muted boolean not null default false,
+  provider_last_read_message_id bigint,
+  provider_last_read_at timestamptz,
+  provider_unread integer not null default 0,
+  provider_muted boolean not null default false,
   created_at timestamptz not null default now(),
   constraint chat_thread_subject_matches check (
     case subject_type
@@ -61,9 +86,11 @@ create table public.chat_threads (
       when 'provider' then booking_id is null and listing_id is null
     end),
   constraint chat_thread_parties_differ check (customer_id <> provider_id),
+  constraint chat_thread_unread_not_negative check (customer_unread >= 0 and provider_unread >= 0),
   -- One thread per pair and subject; unused reference columns are null and compare equal.
+  -- Its leading column also serves the customer's inbox and the pair's threads.
   constraint chat_threads_one_per_subject unique nulls not distinct (customer_id, provider_id, subject_type, booking_id, listing_id)
-);
+) with (fillfactor = 80);
 create index chat_threads_provider_id on public.chat_threads (provider_id);
 create index chat_threads_booking_id on public.chat_threads (booking_id);
 create index chat_threads_listing_id on public.chat_threads (listing_id);
@@ -72,33 +99,6 @@ alter table public.chat_threads enable row level security;
 revoke all on table public.chat_threads from anon, authenticated;
 grant select on table public.chat_threads to authenticated;
 grant all on table public.chat_threads to service_role;
-
--- Who is in a thread, and each one's read position, unread count and settings.
-create table public.chat_participants (
-  thread_id uuid not null references public.chat_threads (id) on delete cascade,
-  user_id uuid not null references public.profiles (id) on delete cascade,
-  role public.chat_participant_role not null,
-  -- Read receipt: every message up to this id has been seen.
-  last_read_message_id bigint,
-  last_read_at timestamptz,
-  -- Messages from others after last_read_message_id, deleted ones excluded.
-  unread_count integer not null default 0,
-  -- No notifications for this thread.
-  muted boolean not null default false,
-  -- Set when this participant blocked the thread: nobody can message in it until unblocked.
-  blocked_at timestamptz,
-  joined_at timestamptz not null default now(),
-  constraint chat_participants_pkey primary key (thread_id, user_id),
-  constraint chat_participant_unread_not_negative check (unread_count >= 0)
-);
--- The user's threads (inbox, RLS, badge). Deliberately nothing on unread_count or the
--- read position: every message updates them, and those updates stay HOT.
-create index chat_participants_user_id on public.chat_participants (user_id);
-
-alter table public.chat_participants enable row level security;
-revoke all on table public.chat_participants from anon, authenticated;
-grant select on table public.chat_participants to authenticated;
-grant all on table public.chat_participants to service_role;
 
 -- Messages. Ids come from one sequence and increase within a thread in commit order
 -- (see send_message): history pages and read receipts are keyed on them.
@@ -179,17 +179,56 @@ revoke all on table public.chat_reports from anon, authenticated;
 grant select on table public.chat_reports to authenticated;
 grant all on table public.chat_reports to service_role;
 
--- Per-user totals for the chat badge, kept exact by a trigger on chat_participants in
--- the same transaction: a primary-key read on every screen. Not exposed: read through
--- public.chat_unread_count().
-create table private.chat_unread_counters (
-  user_id uuid primary key references public.profiles (id) on delete cascade,
-  -- Unread messages over all threads, and threads with at least one.
-  unread_messages integer not null default 0,
-  unread_threads integer not null default 0,
-  constraint chat_unread_not_negative check (unread_messages >= 0 and unread_threads >= 0)
+-- Who blocks whom. A block is between two people: while either blocks the other,
+-- nobody sends in any thread between them and no new inquiry opens between them.
+-- Written through set_thread_blocked and set_user_blocked.
+create table public.chat_blocks (
+  blocker_id uuid not null references public.profiles (id) on delete cascade,
+  blocked_id uuid not null references public.profiles (id) on delete cascade,
+  created_at timestamptz not null default now(),
+  constraint chat_blocks_pkey primary key (blocker_id, blocked_id),
+  constraint chat_block_not_self check (blocker_id <> blocked_id)
 );
-revoke all on table private.chat_unread_counters from public, anon, authenticated;
+create index chat_blocks_blocked_id on public.chat_blocks (blocked_id);
+
+alter table public.chat_blocks enable row level security;
+revoke all on table public.chat_blocks from anon, authenticated;
+grant select on table public.chat_blocks to authenticated;
+grant all on table public.chat_blocks to service_role;
+
+-- Who is in a thread, and each one's read position, unread count and settings: one row
+-- per side of chat_threads. Security invoker, so the tables' policies decide: a
+-- participant sees both rows of their threads, and blocked_at only on their own row
+-- (chat_blocks shows nobody who blocks them).
+create view public.chat_participants
+with (security_invoker = true)
+as
+select t.id as thread_id,
+       t.customer_id as user_id,
+       'customer'::public.chat_participant_role as role,
+       t.customer_last_read_message_id as last_read_message_id,
+       t.customer_last_read_at as last_read_at,
+       t.customer_unread as unread_count,
+       t.customer_muted as muted,
+       b.created_at as blocked_at,
+       t.created_at as joined_at
+from public.chat_threads as t
+left join public.chat_blocks as b on b.blocker_id = t.customer_id and b.blocked_id = t.provider_id
+union all
+select t.id,
+       t.provider_id,
+       'provider'::public.chat_participant_role,
+       t.provider_last_read_message_id,
+       t.provider_last_read_at,
+       t.provider_unread,
+       t.provider_muted,
+       b.created_at,
+       t.created_at
+from public.chat_threads as t
+left join public.chat_blocks as b on b.blocker_id = t.provider_id and b.blocked_id = t.customer_id;
+
+revoke all on table public.chat_participants from anon, authenticated;
+grant select on table public.chat_participants to authenticated, service_role;
 
 insert into private.error_catalogue (code, sqlstate, message) values
   ('chat_thread_not_found', 'PT404', 'No such conversation.'),
@@ -198,6 +237,8 @@ insert into private.error_catalogue (code, sqlstate, message) values
   ('chat_attachment_invalid', '22023', 'Attach a file you uploaded to this conversation''s folder of chat-attachments.'),
   ('chat_client_id_reused', 'PT409', 'This client id already belongs to a message in another conversation.'),
   ('chat_thread_blocked', 'PT403', 'This conversation is blocked: no one can send messages in it.'),
+  ('chat_user_blocked', 'PT403', 'You cannot start a conversation with this person.'),
+  ('chat_block_invalid', '22023', 'Block or unblock another user of the app.'),
   ('chat_not_author', '42501', 'Only the author can change this message.'),
   ('chat_edit_window_closed', 'PT409', 'A message can be edited for 15 minutes after it was sent.'),
   ('chat_message_deleted', 'PT409', 'This message was deleted.'),
@@ -217,9 +258,9 @@ on conflict on constraint notification_templates_pkey do nothing;
 -- ---------------------------------------------------------------------------
 
 -- Whether the caller takes part in the thread: one primary-key probe. Security definer
--- so the participants' own policy can use it without recursing. The helpers here are
--- PL/pgSQL, not SQL: a SQL function that cannot be inlined (security definer, SET
--- search_path) is planned again on every call, a PL/pgSQL one keeps its plan.
+-- so policies can use it whatever the caller may read. The helpers here are PL/pgSQL,
+-- not SQL: a SQL function that cannot be inlined (security definer, SET search_path)
+-- is planned again on every call, a PL/pgSQL one keeps its plan.
 --
 -- Policies check membership per row with this probe rather than with
 -- `thread_id in (select <all my threads>)` or an EXISTS the planner may turn into the
@@ -233,8 +274,10 @@ security definer
 set search_path = ''
 language plpgsql
 as $$
+declare
+  caller uuid := auth.uid();
 begin
-  return exists (select from public.chat_participants as p where p.thread_id = thread and p.user_id = auth.uid());
+  return exists (select from public.chat_threads as t where t.id = thread and caller in (t.customer_id, t.provider_id));
 end;
 $$;
 revoke execute on function private.is_chat_participant(uuid) from public;
@@ -258,8 +301,8 @@ $$;
 revoke execute on function private.chat_topic_thread(text) from public;
 grant execute on function private.chat_topic_thread(text) to authenticated, service_role;
 
--- Whether anyone in the thread blocked it.
-create function private.chat_thread_is_blocked(thread uuid)
+-- Whether either of two users blocks the other: two primary-key probes.
+create function private.chat_pair_blocked(one uuid, other uuid)
 returns boolean
 stable
 security definer
@@ -267,7 +310,26 @@ set search_path = ''
 language plpgsql
 as $$
 begin
-  return exists (select from public.chat_participants as p where p.thread_id = thread and p.blocked_at is not null);
+  return exists (select from public.chat_blocks as b where b.blocker_id = one and b.blocked_id = other)
+      or exists (select from public.chat_blocks as b where b.blocker_id = other and b.blocked_id = one);
+end;
+$$;
+revoke execute on function private.chat_pair_blocked(uuid, uuid) from public;
+
+-- Whether the thread is blocked: one of its two participants blocks the other.
+create function private.chat_thread_is_blocked(thread uuid)
+returns boolean
+stable
+security definer
+set search_path = ''
+language plpgsql
+as $$
+declare
+  customer uuid;
+  provider uuid;
+begin
+  select t.customer_id, t.provider_id into customer, provider from public.chat_threads as t where t.id = thread;
+  return found and private.chat_pair_blocked(customer, provider);
 end;
 $$;
 revoke execute on function private.chat_thread_is_blocked(uuid) from public;
@@ -315,7 +377,7 @@ insert into private.realtime_topic_kinds (prefix, can_receive, can_send)
 values ('thread', 'private.can_receive_thread_topic', 'private.can_send_thread_topic');
 
 -- Storage: whether the caller may upload this object name into chat-attachments:
--- '<thread id>/<uuid>.<ext>' in a thread they take part in and nobody blocked.
+-- '<thread id>/<uuid>.<ext>' in a thread they take part in and that is not blocked.
 create function private.can_upload_chat_attachment(name text)
 returns boolean
 stable
@@ -373,8 +435,9 @@ end;
 $$;
 revoke execute on function private.chat_preview(public.chat_messages) from public;
 
--- Trigger: broadcasts a message on its thread's topic when it is created, edited or
--- deleted. realtime.send inserts into realtime.messages as the function's owner.
+-- Trigger: broadcasts a message on its thread's topic when it is edited or deleted.
+-- (send_message broadcasts new messages itself: no trigger on the hottest insert.)
+-- realtime.send inserts into realtime.messages as the function's owner.
 create function private.broadcast_chat_message()
 returns trigger
 volatile
@@ -385,11 +448,7 @@ as $$
 begin
   perform realtime.send(
     jsonb_build_object('message', to_jsonb(new)),
-    case
-      when tg_op = 'INSERT' then 'message_created'
-      when new.deleted_at is not null then 'message_deleted'
-      else 'message_updated'
-    end,
+    case when new.deleted_at is not null then 'message_deleted' else 'message_updated' end,
     'thread:' || new.thread_id::text,
     true);
   return null;
@@ -397,9 +456,6 @@ end;
 $$;
 revoke execute on function private.broadcast_chat_message() from public;
 
-create trigger chat_messages_broadcast_created
-  after insert on public.chat_messages
-  for each row execute function private.broadcast_chat_message();
 create trigger chat_messages_broadcast_changed
   after update of body, deleted_at on public.chat_messages
   for each row
@@ -413,44 +469,30 @@ create trigger chat_messages_audit_removed
   when (old.deleted_at is null and new.deleted_at is not null and new.deleted_by is distinct from new.sender_id)
   execute function private.audit_row('chat_message.removed');
 
--- Trigger: keeps private.chat_unread_counters equal to the sums over the user's
--- participant rows, whatever changes them (sends, reads, deletes, cascades).
-create function private.count_chat_unread()
-returns trigger
-volatile
-security definer
+-- A user's chat badge: unread messages over their threads, and threads with any. Two
+-- index scans (as customer, as provider) over the thread rows that hold the counts.
+create function private.chat_unread_totals(member uuid)
+returns table (unread_messages integer, unread_threads integer)
+stable
+security invoker
 set search_path = ''
 language plpgsql
 as $$
 begin
-  if tg_op = 'DELETE' then
-    update private.chat_unread_counters as c
-    set unread_messages = greatest(c.unread_messages - old.unread_count, 0),
-        unread_threads = greatest(c.unread_threads - 1, 0)
-    where c.user_id = old.user_id;
-  else
-    update private.chat_unread_counters as c
-    set unread_messages = greatest(c.unread_messages + new.unread_count - old.unread_count, 0),
-        unread_threads = greatest(c.unread_threads + (new.unread_count > 0)::integer - (old.unread_count > 0)::integer, 0)
-    where c.user_id = new.user_id;
-  end if;
-  return null;
+  return query
+  select coalesce(sum(x.unread), 0)::integer, (count(*) filter (where x.unread > 0))::integer
+  from (
+    select t.customer_unread as unread from public.chat_threads as t where t.customer_id = member
+    union all
+    select t.provider_unread from public.chat_threads as t where t.provider_id = member
+  ) as x;
 end;
 $$;
-revoke execute on function private.count_chat_unread() from public;
-
-create trigger chat_participants_count_unread
-  after update of unread_count on public.chat_participants
-  for each row when (old.unread_count <> new.unread_count)
-  execute function private.count_chat_unread();
-create trigger chat_participants_count_removed
-  after delete on public.chat_participants
-  for each row when (old.unread_count > 0)
-  execute function private.count_chat_unread();
+revoke execute on function private.chat_unread_totals(uuid) from public;
 
 -- Creates a thread unless the pair already has one on this subject; either way returns
--- it, with both participants and their counters in place. Concurrent calls meet on
--- chat_threads_one_per_subject: one inserts, the others read its row.
+-- it. Concurrent calls meet on chat_threads_one_per_subject: one inserts, the others
+-- read its row.
 create function private.ensure_chat_thread(
   subject public.chat_subject_type,
   customer uuid,
@@ -475,44 +517,59 @@ begin
     from public.chat_threads as t
     where t.customer_id = customer and t.provider_id = provider and t.subject_type = subject
       and t.booking_id is not distinct from booking and t.listing_id is not distinct from listing;
-    return result;
   end if;
-  insert into public.chat_participants (thread_id, user_id, role)
-  values (result.id, customer, 'customer'), (result.id, provider, 'provider');
-  insert into private.chat_unread_counters (user_id)
-  values (customer), (provider)
-  on conflict (user_id) do nothing;
   return result;
 end;
 $$;
 revoke execute on function private.ensure_chat_thread(public.chat_subject_type, uuid, uuid, uuid, uuid) from public;
 
--- The caller's participant row, or chat_thread_not_found (also for threads that exist
--- but are someone else's: their existence is not revealed).
-create function private.require_chat_participant(thread uuid, caller uuid, lock boolean default false)
-returns public.chat_participants
+-- The caller's thread (optionally locked against sends and reads), or
+-- chat_thread_not_found (also for threads that exist but are someone else's: their
+-- existence is not revealed).
+create function private.require_chat_thread(thread uuid, caller uuid, lock boolean default false)
+returns public.chat_threads
 volatile
 security invoker
 set search_path = ''
 language plpgsql
 as $$
 declare
-  me public.chat_participants;
+  result public.chat_threads;
 begin
   if lock then
-    select p.* into me from public.chat_participants as p where p.thread_id = thread and p.user_id = caller for update;
+    select t.* into result from public.chat_threads as t
+    where t.id = thread and caller in (t.customer_id, t.provider_id)
+    for no key update;
   else
-    select p.* into me from public.chat_participants as p where p.thread_id = thread and p.user_id = caller;
+    select t.* into result from public.chat_threads as t
+    where t.id = thread and caller in (t.customer_id, t.provider_id);
   end if;
   if not found then
     perform private.raise_error('chat_thread_not_found', jsonb_build_object('thread_id', thread));
   end if;
-  return me;
+  return result;
 end;
 $$;
-revoke execute on function private.require_chat_participant(uuid, uuid, boolean) from public;
+revoke execute on function private.require_chat_thread(uuid, uuid, boolean) from public;
 
--- Wipes a message's content and takes it out of the unread counts of those who had
+-- A participant's row of public.chat_participants, as the API functions return it.
+create function private.chat_participant(thread uuid, member uuid)
+returns public.chat_participants
+stable
+security invoker
+set search_path = ''
+language plpgsql
+as $$
+declare
+  result public.chat_participants;
+begin
+  select p.* into result from public.chat_participants as p where p.thread_id = thread and p.user_id = member;
+  return result;
+end;
+$$;
+revoke execute on function private.chat_participant(uuid, uuid) from public;
+
+-- Wipes a message's content and takes it out of the unread count of the side that had
 -- not read it. The caller has checked who may do it.
 create function private.soft_delete_chat_message(message public.chat_messages, remover uuid)
 returns public.chat_messages
@@ -523,6 +580,9 @@ language plpgsql
 as $$
 declare
   result public.chat_messages;
+  thread public.chat_threads;
+  for_customer boolean;
+  for_provider boolean;
 begin
   update public.chat_messages as m
   set deleted_at = now(), deleted_by = remover,
@@ -533,12 +593,18 @@ begin
     select m.* into result from public.chat_messages as m where m.id = message.id;
     return result;
   end if;
-  update public.chat_participants as p
-  set unread_count = greatest(p.unread_count - 1, 0)
-  where p.thread_id = message.thread_id
-    and p.user_id is distinct from message.sender_id
-    and coalesce(p.last_read_message_id, 0) < message.id
-    and p.unread_count > 0;
+  -- Decided under the thread's lock, against the read positions as they stand.
+  select t.* into thread from public.chat_threads as t where t.id = message.thread_id for no key update;
+  for_customer := message.sender_id is distinct from thread.customer_id
+                  and coalesce(thread.customer_last_read_message_id, 0) < message.id and thread.customer_unread > 0;
+  for_provider := message.sender_id is distinct from thread.provider_id
+                  and coalesce(thread.provider_last_read_message_id, 0) < message.id and thread.provider_unread > 0;
+  if for_customer or for_provider then
+    update public.chat_threads as t
+    set customer_unread = t.customer_unread - for_customer::integer,
+        provider_unread = t.provider_unread - for_provider::integer
+    where t.id = thread.id;
+  end if;
   return result;
 end;
 $$;
@@ -550,14 +616,55 @@ returns void
 volatile
 security invoker
 set search_path = ''
-language sql
+language plpgsql
 as $$
-  select private.broadcast_to_user(recipient, 'chat_unread',
-    coalesce((select jsonb_build_object('unread_messages', c.unread_messages, 'unread_threads', c.unread_threads)
-              from private.chat_unread_counters as c where c.user_id = recipient),
-             '{"unread_messages": 0, "unread_threads": 0}'::jsonb));
+declare
+  totals jsonb;
+begin
+  select jsonb_build_object('unread_messages', b.unread_messages, 'unread_threads', b.unread_threads)
+  into totals
+  from private.chat_unread_totals(recipient) as b;
+  perform private.broadcast_to_user(recipient, 'chat_unread', totals);
+end;
 $$;
 revoke execute on function private.broadcast_chat_unread(uuid) from public;
+
+-- Blocks or unblocks `blocked_user` for `blocker`, and tells every thread between the
+-- two whether it is now blocked (the apps disable the composer). No change, no news.
+create function private.set_chat_block(blocker uuid, blocked_user uuid, blocked boolean)
+returns void
+volatile
+security invoker
+set search_path = ''
+language plpgsql
+as $$
+declare
+  thread record;
+  now_blocked boolean;
+begin
+  if blocked then
+    insert into public.chat_blocks (blocker_id, blocked_id)
+    values (blocker, blocked_user)
+    on conflict on constraint chat_blocks_pkey do nothing;
+  else
+    delete from public.chat_blocks as b where b.blocker_id = blocker and b.blocked_id = blocked_user;
+  end if;
+  if not found then
+    return;
+  end if;
+  now_blocked := private.chat_pair_blocked(blocker, blocked_user);
+  for thread in
+    select t.id from public.chat_threads as t
+    where (t.customer_id = blocker and t.provider_id = blocked_user)
+       or (t.customer_id = blocked_user and t.provider_id = blocker)
+  loop
+    perform realtime.send(
+      jsonb_build_object('thread_id', thread.id, 'blocked', now_blocked),
+      'thread_updated', 'thread:' || thread.id::text, true);
+  end loop;
+end;
+$$;
+revoke execute on function private.set_chat_block(uuid, uuid, boolean) from public;
 
 -- ---------------------------------------------------------------------------
 -- Storage: chat attachments (private)
@@ -612,16 +719,10 @@ create policy objects_delete_owner on storage.objects
 -- Policies
 -- ---------------------------------------------------------------------------
 
--- Participants see their threads.
+-- Participants see their threads (both columns are indexed: the inbox is an index scan).
 create policy chat_threads_select_participants on public.chat_threads
   for select to authenticated
-  using (private.is_chat_participant(id));
-
--- Participants see who is in their threads and how far each has read (their own row
--- decides without a probe).
-create policy chat_participants_select_participants on public.chat_participants
-  for select to authenticated
-  using (user_id = (select auth.uid()) or private.is_chat_participant(thread_id));
+  using ((select auth.uid()) in (customer_id, provider_id));
 
 -- Participants read their threads' messages.
 create policy chat_messages_select_participants on public.chat_messages
@@ -633,13 +734,19 @@ create policy chat_reports_select_reporter_or_admin on public.chat_reports
   for select to authenticated
   using (reporter_id = (select auth.uid()) or (select private.has_role('admin')));
 
+-- Users see whom they block, never who blocks them; admins see every block.
+create policy chat_blocks_select_blocker_or_admin on public.chat_blocks
+  for select to authenticated
+  using (blocker_id = (select auth.uid()) or (select private.has_role('admin')));
+
 -- ---------------------------------------------------------------------------
 -- API
 -- ---------------------------------------------------------------------------
 
 -- A customer's conversation with a provider about one of their listings (listing_id),
 -- or about the provider in general (provider_id only). Returns the existing thread
--- when the pair already talks about it.
+-- when the pair already talks about it; a new one is not opened while either of the
+-- two blocks the other.
 create function private.open_inquiry(provider_id uuid default null, listing_id uuid default null)
 returns public.chat_threads
 volatile
@@ -666,7 +773,8 @@ begin
     perform private.raise_error('chat_cannot_message_self');
   end if;
 
-  -- An existing conversation stays open even if the listing or provider went inactive.
+  -- An existing conversation stays open even if the listing or provider went inactive
+  -- (or the pair is blocked: its history stays readable, sending is what is refused).
   select t.* into result
   from public.chat_threads as t
   where t.customer_id = caller and t.provider_id = provider
@@ -682,6 +790,9 @@ begin
   if not exists (select from public.providers as p where p.id = provider and p.active) then
     perform private.raise_error('provider_not_found', jsonb_build_object('provider_id', provider));
   end if;
+  if private.chat_pair_blocked(caller, provider) then
+    perform private.raise_error('chat_user_blocked');
+  end if;
   return private.ensure_chat_thread(
     case when listing.id is null then 'provider' else 'listing' end::public.chat_subject_type,
     caller, provider, null, listing.id);
@@ -690,7 +801,8 @@ $$;
 revoke execute on function private.open_inquiry(uuid, uuid) from public;
 grant execute on function private.open_inquiry(uuid, uuid) to authenticated, service_role;
 
--- The conversation of a booking, for its customer and provider. Created on first use.
+-- The conversation of a booking, for its customer and provider. Created on first use
+-- (also between a blocked pair: the booking goes on, their messages do not).
 create function private.open_booking_thread(booking_id uuid)
 returns public.chat_threads
 volatile
@@ -716,6 +828,12 @@ grant execute on function private.open_booking_thread(uuid) to authenticated, se
 -- Sends a message: text, an attachment (uploaded first to '<thread id>/<uuid>.<ext>' in
 -- chat-attachments), or both. A resend with the same client_id returns the stored
 -- message and changes nothing.
+--
+-- The hottest write of the app, so it does no more than the rules need: one locking
+-- read (the caller's account, membership, the pair's blocks, both sides' unread
+-- counts), the insert, its broadcast, one HOT update of the thread row (newest
+-- message, activity, both sides' read state), and private.notify unless the recipient
+-- muted the thread. Nothing is written per participant or per user.
 create function private.send_message(
   thread_id uuid,
   client_id uuid,
@@ -738,41 +856,53 @@ declare
   kind public.chat_message_kind := 'text';
   mime text;
   size bigint;
+  customer uuid;
+  provider uuid;
+  customer_had integer;
+  provider_had integer;
+  recipient_muted boolean;
   caller_status public.account_status;
-  is_participant boolean;
   is_blocked boolean;
-  message_id bigint;
+  is_customer boolean;
+  recipient uuid;
+  sender_had integer;
   result public.chat_messages;
-  recipient record;
   sender_name text;
-  params jsonb;
 begin
-  -- The caller check of private.require_active_user (signed in, account active), done
-  -- here in one query with the membership and block checks: this is the hottest write
-  -- of the app, and each helper call costs a planning round.
   if caller is null then
     perform private.raise_error('not_authenticated');
   end if;
-  select a.status,
-         exists (select from public.chat_participants as p where p.thread_id = thread and p.user_id = caller),
-         exists (select from public.chat_participants as p where p.thread_id = thread and p.blocked_at is not null)
-  into caller_status, is_participant, is_blocked
-  from public.accounts as a
-  where a.id = caller;
+  -- The caller check of private.require_active_user, membership, the block check and
+  -- the thread lock every send takes, in one statement. Under the lock, message ids
+  -- increase in commit order within the thread, so "read up to id N" never skips a
+  -- message that commits later.
+  select t.customer_id, t.provider_id, t.customer_unread, t.provider_unread,
+         case when t.customer_id = caller then t.provider_muted else t.customer_muted end,
+         a.status,
+         exists (select from public.chat_blocks as b where b.blocker_id = t.customer_id and b.blocked_id = t.provider_id)
+           or exists (select from public.chat_blocks as b where b.blocker_id = t.provider_id and b.blocked_id = t.customer_id)
+  into customer, provider, customer_had, provider_had, recipient_muted, caller_status, is_blocked
+  from public.chat_threads as t
+  join public.accounts as a on a.id = caller
+  where t.id = thread and caller in (t.customer_id, t.provider_id)
+  for no key update of t;
+  if not found then
+    select a.status into caller_status from public.accounts as a where a.id = caller;
+  end if;
   if caller_status is distinct from 'active' then
     perform private.raise_error('account_suspended');
   end if;
   if send_message.client_id is null then
     perform private.raise_error('chat_message_invalid', jsonb_build_object('field', 'client_id'));
   end if;
-  if not is_participant or is_blocked then
+  if customer is null or is_blocked then
     -- A retry of a message stored before the thread was blocked still gets its message.
     select m.* into result from public.chat_messages as m
     where m.sender_id = caller and m.client_id = send_message.client_id and m.thread_id = thread;
     if found then
       return result;
     end if;
-    if not is_participant then
+    if customer is null then
       perform private.raise_error('chat_thread_not_found', jsonb_build_object('thread_id', thread));
     end if;
     perform private.raise_error('chat_thread_blocked', jsonb_build_object('thread_id', thread));
@@ -795,36 +925,16 @@ begin
     file_name := coalesce(file_name, storage.filename(path));
   end if;
 
-  -- Lock the thread and take the id under the lock: within a thread, ids increase in
-  -- commit order, so "read up to id N" never skips a message that commits later.
-  update public.chat_threads as t
-  set last_message_id = nextval('public.chat_messages_id_seq'), activity_at = now()
-  where t.id = thread
-  returning t.last_message_id into message_id;
-  if message_id is null then
-    -- Removed since the checks above (its booking or a party's account was deleted).
-    perform private.raise_error('chat_thread_not_found', jsonb_build_object('thread_id', thread));
-  end if;
-
   insert into public.chat_messages as m
-    (id, thread_id, sender_id, client_id, kind, body, attachment_path, attachment_name, attachment_mime, attachment_size)
-  overriding system value
-  values (message_id, thread, caller, send_message.client_id, kind, content, path,
+    (thread_id, sender_id, client_id, kind, body, attachment_path, attachment_name, attachment_mime, attachment_size)
+  values (thread, caller, send_message.client_id, kind, content, path,
           case when path is not null then file_name end, mime, size)
   on conflict on constraint chat_messages_client_id_per_sender do nothing
   returning m.* into result;
   if not found then
     -- A retry: the message is stored already (by an earlier attempt, or by the same
-    -- message sent twice at once). Undo the pointer move and return the stored one,
-    -- whatever this attempt says; nothing else changes.
-    update public.chat_threads as t
-    set last_message_id = newest.id, activity_at = coalesce(newest.created_at, t.created_at)
-    from (select t2.id as thread_id, m.id, m.created_at
-          from public.chat_threads as t2
-          left join lateral (select m.id, m.created_at from public.chat_messages as m
-                             where m.thread_id = t2.id order by m.id desc limit 1) as m on true
-          where t2.id = thread) as newest
-    where t.id = newest.thread_id;
+    -- message sent twice at once, which waited for the lock). Nothing has changed yet:
+    -- return the stored one, whatever this attempt says.
     select m.* into result from public.chat_messages as m
     where m.sender_id = caller and m.client_id = send_message.client_id;
     if result.thread_id <> thread then
@@ -833,30 +943,41 @@ begin
     return result;
   end if;
 
-  -- One more unread message for everyone else; a sender who had unread messages has
-  -- now read the thread (replying is reading).
-  for recipient in
-    update public.chat_participants as p
-    set unread_count = case when p.user_id = caller then 0 else p.unread_count + 1 end,
-        last_read_message_id = case when p.user_id = caller then message_id else p.last_read_message_id end,
-        last_read_at = case when p.user_id = caller then now() else p.last_read_at end
-    where p.thread_id = thread and (p.user_id <> caller or p.unread_count > 0)
-    returning p.user_id, p.muted
-  loop
-    if recipient.user_id = caller then
-      update public.notifications as n
-      set read_at = now()
-      where n.user_id = caller and n.collapse_key = 'thread:' || thread::text and n.read_at is null;
-    elsif not recipient.muted then
-      if params is null then
-        select coalesce(p.display_name, '') into sender_name from public.profiles as p where p.id = caller;
-        params := jsonb_build_object(
-          'thread_id', thread, 'message_id', message_id, 'sender_id', caller, 'sender_name', sender_name,
-          'kind', kind, 'preview', private.chat_preview(result));
-      end if;
-      perform private.notify(recipient.user_id, 'chat.message', params, 'thread:' || thread::text);
-    end if;
-  end loop;
+  perform realtime.send(jsonb_build_object('message', to_jsonb(result)), 'message_created', 'thread:' || thread::text, true);
+
+  is_customer := caller = customer;
+  recipient := case when is_customer then provider else customer end;
+  sender_had := case when is_customer then customer_had else provider_had end;
+
+  -- One more unread message for the recipient; the sender has read the thread up to
+  -- their own message (replying is reading).
+  update public.chat_threads as t
+  set last_message_id = result.id,
+      activity_at = result.created_at,
+      customer_unread = case when is_customer then 0 else t.customer_unread + 1 end,
+      customer_last_read_message_id = case when is_customer then result.id else t.customer_last_read_message_id end,
+      customer_last_read_at = case when is_customer then result.created_at else t.customer_last_read_at end,
+      provider_unread = case when is_customer then t.provider_unread + 1 else 0 end,
+      provider_last_read_message_id = case when is_customer then t.provider_last_read_message_id else result.id end,
+      provider_last_read_at = case when is_customer then t.provider_last_read_at else result.created_at end
+  where t.id = thread;
+
+  if sender_had > 0 and exists (
+    select from public.notifications as n
+    where n.user_id = caller and n.collapse_key = 'thread:' || thread::text and n.read_at is null) then
+    -- Probed first: the update fires the notification counters' statement triggers.
+    update public.notifications as n
+    set read_at = now()
+    where n.user_id = caller and n.collapse_key = 'thread:' || thread::text and n.read_at is null;
+  end if;
+  if not recipient_muted then
+    select coalesce(p.display_name, '') into sender_name from public.profiles as p where p.id = caller;
+    perform private.notify(recipient, 'chat.message',
+      jsonb_build_object(
+        'thread_id', thread, 'message_id', result.id, 'sender_id', caller, 'sender_name', sender_name,
+        'kind', kind, 'preview', private.chat_preview(result)),
+      'thread:' || thread::text);
+  end if;
   return result;
 end;
 $$;
@@ -879,7 +1000,7 @@ declare
 begin
   select m.* into message from public.chat_messages as m where m.id = edit_message.message_id for update;
   if not found or not exists (
-    select from public.chat_participants as p where p.thread_id = message.thread_id and p.user_id = caller) then
+    select from public.chat_threads as t where t.id = message.thread_id and caller in (t.customer_id, t.provider_id)) then
     perform private.raise_error('chat_message_not_found', jsonb_build_object('message_id', edit_message.message_id));
   end if;
   if message.sender_id is distinct from caller then
@@ -924,7 +1045,7 @@ declare
 begin
   select m.* into message from public.chat_messages as m where m.id = delete_message.message_id for update;
   if found and message.sender_id is distinct from caller and not private.is_admin() then
-    if exists (select from public.chat_participants as p where p.thread_id = message.thread_id and p.user_id = caller) then
+    if exists (select from public.chat_threads as t where t.id = message.thread_id and caller in (t.customer_id, t.provider_id)) then
       perform private.raise_error('chat_not_author');
     end if;
     message := null;
@@ -949,43 +1070,48 @@ language plpgsql
 as $$
 declare
   caller uuid := private.require_active_user();
-  thread uuid := mark_thread_read.thread_id;
-  me public.chat_participants;
-  newest bigint;
+  thread public.chat_threads;
+  is_customer boolean;
+  read_before bigint;
   read_to bigint;
   unread integer;
+  read_time timestamptz := now();
 begin
-  -- Lock our row first: a send that already counted for us has committed by then, and
-  -- one that has not yet waits for us and will count its message after read_to.
-  me := private.require_chat_participant(thread, caller, lock => true);
-  select t.last_message_id into newest from public.chat_threads as t where t.id = thread;
-  read_to := least(coalesce(up_to_message_id, newest), newest);
-  if read_to is null or read_to <= coalesce(me.last_read_message_id, 0) then
-    return me;
+  -- Under the thread's lock: sends and deletions change the same counts.
+  thread := private.require_chat_thread(mark_thread_read.thread_id, caller, lock => true);
+  is_customer := thread.customer_id = caller;
+  read_before := case when is_customer then thread.customer_last_read_message_id else thread.provider_last_read_message_id end;
+  read_to := least(coalesce(up_to_message_id, thread.last_message_id), thread.last_message_id);
+  if read_to is null or read_to <= coalesce(read_before, 0) then
+    return private.chat_participant(thread.id, caller);
   end if;
-  if read_to = newest then
+  if read_to = thread.last_message_id then
     unread := 0;
   else
     select count(*) into unread
     from public.chat_messages as m
-    where m.thread_id = thread and m.id > read_to
+    where m.thread_id = thread.id and m.id > read_to
       and m.sender_id is distinct from caller and m.deleted_at is null;
   end if;
-  update public.chat_participants as p
-  set last_read_message_id = read_to, last_read_at = now(), unread_count = unread
-  where p.thread_id = thread and p.user_id = caller
-  returning p.* into me;
+  update public.chat_threads as t
+  set customer_last_read_message_id = case when is_customer then read_to else t.customer_last_read_message_id end,
+      customer_last_read_at = case when is_customer then read_time else t.customer_last_read_at end,
+      customer_unread = case when is_customer then unread else t.customer_unread end,
+      provider_last_read_message_id = case when is_customer then t.provider_last_read_message_id else read_to end,
+      provider_last_read_at = case when is_customer then t.provider_last_read_at else read_time end,
+      provider_unread = case when is_customer then t.provider_unread else unread end
+  where t.id = thread.id;
 
   if unread = 0 then
     update public.notifications as n
     set read_at = now()
-    where n.user_id = caller and n.collapse_key = 'thread:' || thread::text and n.read_at is null;
+    where n.user_id = caller and n.collapse_key = 'thread:' || thread.id::text and n.read_at is null;
   end if;
   perform realtime.send(
-    jsonb_build_object('thread_id', thread, 'user_id', caller, 'last_read_message_id', read_to, 'read_at', me.last_read_at),
-    'read', 'thread:' || thread::text, true);
+    jsonb_build_object('thread_id', thread.id, 'user_id', caller, 'last_read_message_id', read_to, 'read_at', read_time),
+    'read', 'thread:' || thread.id::text, true);
   perform private.broadcast_chat_unread(caller);
-  return me;
+  return private.chat_participant(thread.id, caller);
 end;
 $$;
 revoke execute on function private.mark_thread_read(uuid, bigint) from public;
@@ -1001,24 +1127,25 @@ language plpgsql
 as $$
 declare
   caller uuid := private.require_active_user();
-  me public.chat_participants;
+  thread public.chat_threads;
 begin
-  if muted is null then
+  if set_thread_muted.muted is null then
     perform private.raise_error('invalid_input', jsonb_build_object('field', 'muted'));
   end if;
-  perform private.require_chat_participant(set_thread_muted.thread_id, caller);
-  update public.chat_participants as p
-  set muted = set_thread_muted.muted
-  where p.thread_id = set_thread_muted.thread_id and p.user_id = caller
-  returning p.* into me;
-  return me;
+  thread := private.require_chat_thread(set_thread_muted.thread_id, caller);
+  update public.chat_threads as t
+  set customer_muted = case when t.customer_id = caller then set_thread_muted.muted else t.customer_muted end,
+      provider_muted = case when t.provider_id = caller then set_thread_muted.muted else t.provider_muted end
+  where t.id = thread.id;
+  return private.chat_participant(thread.id, caller);
 end;
 $$;
 revoke execute on function private.set_thread_muted(uuid, boolean) from public;
 grant execute on function private.set_thread_muted(uuid, boolean) to authenticated, service_role;
 
--- Blocks or unblocks a thread for the caller. While anyone blocks it, nobody sends in
--- it; the participants are told on the thread's topic.
+-- Blocks or unblocks the other participant of a thread: the block is between the two
+-- people, so it holds in every thread between them (see chat_blocks). Unblocking lifts
+-- only the caller's own block.
 create function private.set_thread_blocked(thread_id uuid, blocked boolean)
 returns public.chat_participants
 volatile
@@ -1028,24 +1155,49 @@ language plpgsql
 as $$
 declare
   caller uuid := private.require_active_user();
-  me public.chat_participants;
+  thread public.chat_threads;
 begin
-  if blocked is null then
+  if set_thread_blocked.blocked is null then
     perform private.raise_error('invalid_input', jsonb_build_object('field', 'blocked'));
   end if;
-  perform private.require_chat_participant(set_thread_blocked.thread_id, caller);
-  update public.chat_participants as p
-  set blocked_at = case when set_thread_blocked.blocked then coalesce(p.blocked_at, now()) end
-  where p.thread_id = set_thread_blocked.thread_id and p.user_id = caller
-  returning p.* into me;
-  perform realtime.send(
-    jsonb_build_object('thread_id', me.thread_id, 'blocked', private.chat_thread_is_blocked(me.thread_id)),
-    'thread_updated', 'thread:' || me.thread_id::text, true);
-  return me;
+  thread := private.require_chat_thread(set_thread_blocked.thread_id, caller);
+  perform private.set_chat_block(
+    caller,
+    case when thread.customer_id = caller then thread.provider_id else thread.customer_id end,
+    set_thread_blocked.blocked);
+  return private.chat_participant(thread.id, caller);
 end;
 $$;
 revoke execute on function private.set_thread_blocked(uuid, boolean) from public;
 grant execute on function private.set_thread_blocked(uuid, boolean) to authenticated, service_role;
+
+-- Blocks or unblocks a user by id (the app's list of blocked people: chat_blocks).
+-- Returns whether the caller now blocks them.
+create function private.set_user_blocked(user_id uuid, blocked boolean)
+returns boolean
+volatile
+security definer
+set search_path = ''
+language plpgsql
+as $$
+declare
+  caller uuid := private.require_active_user();
+begin
+  if set_user_blocked.blocked is null then
+    perform private.raise_error('invalid_input', jsonb_build_object('field', 'blocked'));
+  end if;
+  if set_user_blocked.user_id is null or set_user_blocked.user_id = caller then
+    perform private.raise_error('chat_block_invalid');
+  end if;
+  if not exists (select from public.profiles as p where p.id = set_user_blocked.user_id) then
+    perform private.raise_error('not_found', jsonb_build_object('user_id', set_user_blocked.user_id));
+  end if;
+  perform private.set_chat_block(caller, set_user_blocked.user_id, set_user_blocked.blocked);
+  return set_user_blocked.blocked;
+end;
+$$;
+revoke execute on function private.set_user_blocked(uuid, boolean) from public;
+grant execute on function private.set_user_blocked(uuid, boolean) to authenticated, service_role;
 
 -- A participant reports someone else's message to the admins. Reporting the same
 -- message again returns the first report.
@@ -1064,7 +1216,7 @@ declare
 begin
   select m.* into message
   from public.chat_messages as m
-  join public.chat_participants as p on p.thread_id = m.thread_id and p.user_id = caller
+  join public.chat_threads as t on t.id = m.thread_id and caller in (t.customer_id, t.provider_id)
   where m.id = report_message.message_id;
   if not found then
     perform private.raise_error('chat_message_not_found', jsonb_build_object('message_id', report_message.message_id));
@@ -1167,7 +1319,8 @@ $$;
 revoke execute on function private.list_messages(uuid, bigint, integer) from public;
 grant execute on function private.list_messages(uuid, bigint, integer) to authenticated, service_role;
 
--- The caller's inbox, read without a policy check per thread (see is_chat_participant).
+-- The caller's inbox, read without a policy check per thread (see is_chat_participant):
+-- the caller's threads as customer and as provider, one index each.
 create function private.list_threads(
   page_size integer default 20,
   before_activity_at timestamptz default null,
@@ -1191,18 +1344,22 @@ set search_path = ''
 language plpgsql
 as $$
 #variable_conflict use_column
+declare
+  caller uuid := auth.uid();
 begin
   if page_size is null or page_size not between 1 and 100 or (before_activity_at is null) <> (before_thread_id is null) then
     perform private.raise_error('chat_page_invalid');
   end if;
   return query
   select t.id, t.subject_type, t.booking_id, t.listing_id, t.customer_id, t.provider_id, t.activity_at,
-         p.unread_count, p.last_read_message_id, p.muted,
-         exists (select from public.chat_participants as b where b.thread_id = t.id and b.blocked_at is not null),
+         case when t.customer_id = caller then t.customer_unread else t.provider_unread end,
+         case when t.customer_id = caller then t.customer_last_read_message_id else t.provider_last_read_message_id end,
+         case when t.customer_id = caller then t.customer_muted else t.provider_muted end,
+         exists (select from public.chat_blocks as b where b.blocker_id = t.customer_id and b.blocked_id = t.provider_id)
+           or exists (select from public.chat_blocks as b where b.blocker_id = t.provider_id and b.blocked_id = t.customer_id),
          (select to_jsonb(m) from public.chat_messages as m where m.id = t.last_message_id)
-  from public.chat_participants as p
-  join public.chat_threads as t on t.id = p.thread_id
-  where p.user_id = auth.uid()
+  from public.chat_threads as t
+  where (t.customer_id = caller or t.provider_id = caller)
     and (before_activity_at is null or (t.activity_at, t.id) < (before_activity_at, before_thread_id))
   order by t.activity_at desc, t.id desc
   limit page_size;
@@ -1217,11 +1374,12 @@ returns table (unread_messages integer, unread_threads integer)
 stable
 security definer
 set search_path = ''
-language sql
+language plpgsql
 as $$
-  select coalesce(c.unread_messages, 0), coalesce(c.unread_threads, 0)
-  from (select) as one
-  left join private.chat_unread_counters as c on c.user_id = (select auth.uid());
+#variable_conflict use_column
+begin
+  return query select * from private.chat_unread_totals(auth.uid());
+end;
 $$;
 revoke execute on function private.chat_unread_count() from public;
 grant execute on function private.chat_unread_count() to authenticated, service_role;
@@ -1314,7 +1472,8 @@ as $$ select private.set_thread_muted(thread_id, muted); $$;
 revoke execute on function public.set_thread_muted(uuid, boolean) from public, anon;
 grant execute on function public.set_thread_muted(uuid, boolean) to authenticated;
 
--- API: blocks or unblocks a thread (while blocked, nobody sends in it).
+-- API: blocks or unblocks the other participant of a thread. The block is between the
+-- two people: while either blocks the other, nobody sends in any thread between them.
 create function public.set_thread_blocked(thread_id uuid, blocked boolean)
 returns public.chat_participants
 volatile
@@ -1324,6 +1483,18 @@ language sql
 as $$ select private.set_thread_blocked(thread_id, blocked); $$;
 revoke execute on function public.set_thread_blocked(uuid, boolean) from public, anon;
 grant execute on function public.set_thread_blocked(uuid, boolean) to authenticated;
+
+-- API: blocks or unblocks a user by id (e.g. from the list of blocked people, which is
+-- the caller's rows of chat_blocks). Returns whether the caller now blocks them.
+create function public.set_user_blocked(user_id uuid, blocked boolean)
+returns boolean
+volatile
+security invoker
+set search_path = ''
+language sql
+as $$ select private.set_user_blocked(user_id, blocked); $$;
+revoke execute on function public.set_user_blocked(uuid, boolean) from public, anon;
+grant execute on function public.set_user_blocked(uuid, boolean) to authenticated;
 
 -- API: reports someone else's message to the admins.
 create function public.report_message(message_id bigint, reason public.chat_report_reason, note text default null)

@@ -172,16 +172,29 @@ describe('a stranger (not a participant)', () => {
     });
   });
 
-  it('cannot write the chat tables directly', async () => {
+  it('cannot write the chat tables directly, nor join a thread through chat_participants', async () => {
     await rollback(async (tx) => {
-      const { thread } = await conversation(tx);
+      const { customer, provider, thread } = await conversation(tx);
       const mallory = await createUser(tx);
       await expect(
-        asUser(tx, mallory, (q) => q`insert into public.chat_participants (thread_id, user_id, role) values (${thread.id}, ${mallory.id}, 'customer')`),
+        asUser(tx, mallory, (q) => q`
+          insert into public.chat_threads (subject_type, customer_id, provider_id) values ('provider', ${mallory.id}, ${provider.id})`),
+      ).rejects.toMatchObject({ code: '42501' });
+      await expect(
+        asUser(tx, mallory, (q) => q`update public.chat_threads set customer_id = ${mallory.id} where id = ${thread.id}`),
       ).rejects.toMatchObject({ code: '42501' });
       await expect(
         asUser(tx, mallory, (q) => q`update public.chat_messages set body = 'x' where thread_id = ${thread.id}`),
       ).rejects.toMatchObject({ code: '42501' });
+      await expect(
+        asUser(tx, mallory, (q) => q`insert into public.chat_blocks (blocker_id, blocked_id) values (${customer.id}, ${provider.id})`),
+      ).rejects.toMatchObject({ code: '42501' });
+      // A read-only view of the threads' two sides: nothing to insert into.
+      await expect(
+        asUser(tx, mallory, (q) => q`insert into public.chat_participants (thread_id, user_id, role) values (${thread.id}, ${mallory.id}, 'customer')`),
+      ).rejects.toMatchObject({ code: expect.stringMatching(/^(42501|55000)$/) });
+      const [members] = await tx`select count(*)::integer as n from public.chat_participants where thread_id = ${thread.id}`;
+      expect(members?.n).toBe(2);
     });
   });
 });

@@ -21,7 +21,7 @@ import { z } from 'zod';
 import type { Logger } from '../../../src/errors.ts';
 import { maskPhone, normalizePhone } from '../../../src/sms/phone.ts';
 import { chooseOtpLocale, otpText } from '../../../src/sms/otp-text.ts';
-import { marketForPhone, type MarketLoader, type SmsMarket } from '../../../src/sms/markets.ts';
+import { routeSms, type MarketLoader, type SmsMarket } from '../../../src/sms/markets.ts';
 import { isSmsError, type SmsErrorKind, type SmsProvider } from '../../../src/sms/provider.ts';
 import { TtlCache } from '../../../src/sms/ttl-cache.ts';
 import { DEFAULT_TOLERANCE_SECONDS, WebhookSignatureError, WebhookVerifier } from '../../../src/sms/webhook.ts';
@@ -127,13 +127,14 @@ export function createHandler(deps: SendSmsDependencies): (request: Request) => 
     context.to = maskPhone(phone);
 
     let market: SmsMarket | undefined;
+    let providerName: string | undefined;
     try {
-      market = marketForPhone(await deps.loadMarkets(), phone, stringField(payload.user?.user_metadata, 'market'));
+      ({ market, providerName } = routeSms(
+        await deps.loadMarkets(), phone, stringField(payload.user?.user_metadata, 'market'), deps.fallbackProvider));
     } catch (error) {
       log('send-sms: markets unavailable', { level: 'error', ...context, error: error instanceof Error ? error.name : typeof error });
       return failure('unavailable');
     }
-    const providerName = market ? market.smsProvider ?? deps.fallbackProvider : deps.fallbackProvider;
     context.market = market?.code;
     context.provider = providerName;
     if (!market && !providerName) {
