@@ -306,7 +306,7 @@ revoke execute on function private.listing_free_time(public.service_listings, ti
 grant execute on function private.listing_free_time(public.service_listings, timestamptz, timestamptz, uuid) to anon, authenticated, service_role;
 
 -- Whether a service starting at `starts_at` could be booked now. (PL/pgSQL, like the
--- helpers below: search calls these per row, and a SQL function with SET would be
+-- helper below: search calls these per row, and a SQL function with SET would be
 -- planned again on every call.)
 create function private.is_bookable_start(listing public.service_listings, starts_at timestamptz, ignore_booking uuid default null)
 returns boolean
@@ -324,11 +324,18 @@ $$;
 revoke execute on function private.is_bookable_start(public.service_listings, timestamptz, uuid) from public;
 grant execute on function private.is_bookable_start(public.service_listings, timestamptz, uuid) to anon, authenticated, service_role;
 
--- The earliest bookable start within `horizon` from now, or null. The next three days
--- are looked at first (where a listed, open provider's next start nearly always is);
--- the whole horizon only when they have none.
-create function private.next_free_slot(listing public.service_listings, horizon interval default interval '14 days')
-returns timestamptz
+-- A listing's next free start within `horizon` from now (null if none) and, given a
+-- start time, whether a service starting then could be booked: one look at the free
+-- time answers both (search shows the one for listings that pass the other). The next
+-- three days are looked at (or up to the start asked about), where a listed, open
+-- provider's next start nearly always is; the whole horizon only when they have none.
+create function private.listing_availability(
+  listing public.service_listings,
+  starts_at timestamptz default null,
+  horizon interval default interval '14 days',
+  out bookable boolean,
+  out next_slot timestamptz
+)
 stable
 security definer
 set search_path = ''
@@ -336,26 +343,32 @@ language plpgsql
 as $$
 declare
   duration interval := make_interval(mins => listing.duration_minutes);
-  first_look interval := least(horizon, interval '3 days');
-  found_at timestamptz;
+  look_until timestamptz := now() + least(horizon, interval '3 days');
+  free tstzmultirange;
 begin
-  select lower(f.free) into found_at
-  from unnest(private.listing_free_time(listing, now(), now() + first_look)) as f (free)
+  if starts_at is not null then
+    look_until := greatest(look_until, starts_at + duration);
+  end if;
+  free := private.listing_free_time(listing, now(), look_until);
+  if starts_at is not null then
+    bookable := tstzrange(starts_at, starts_at + duration) <@ free;
+  end if;
+  select lower(f.free) into next_slot
+  from unnest(free * tstzmultirange(tstzrange(now(), now() + horizon))) as f (free)
   where upper(f.free) - lower(f.free) >= duration
   order by lower(f.free)
   limit 1;
-  if found_at is null and horizon > first_look then
-    select lower(f.free) into found_at
+  if next_slot is null and look_until < now() + horizon then
+    select lower(f.free) into next_slot
     from unnest(private.listing_free_time(listing, now(), now() + horizon)) as f (free)
     where upper(f.free) - lower(f.free) >= duration
     order by lower(f.free)
     limit 1;
   end if;
-  return found_at;
 end;
 $$;
-revoke execute on function private.next_free_slot(public.service_listings, interval) from public;
-grant execute on function private.next_free_slot(public.service_listings, interval) to anon, authenticated, service_role;
+revoke execute on function private.listing_availability(public.service_listings, timestamptz, interval) from public;
+grant execute on function private.listing_availability(public.service_listings, timestamptz, interval) to anon, authenticated, service_role;
 
 -- Puts a status change on the timeline and in the outbox. The booking row is already updated.
 create function private.record_booking_event(
@@ -415,16 +428,29 @@ declare
   booking public.bookings;
   expired integer := 0;
 begin
+  -- Booking requests call this for their provider: `provider_id = $1` on its own (not
+  -- "provider is null or ...") lets every plan go straight to that provider's requests
+  -- (bookings_expiring_per_provider) instead of walking everyone's expired ones.
   for booking in
     update public.bookings as b
     set status = 'expired', status_changed_at = now()
-    where b.status = 'requested' and b.expires_at <= now()
-      and (provider is null or b.provider_id = provider)
+    where b.provider_id = provider and b.status = 'requested' and b.expires_at <= now()
     returning b.*
   loop
     perform private.record_booking_event(booking, 'status_changed', 'requested', 'system', null, 'Not accepted in time');
     expired := expired + 1;
   end loop;
+  if provider is null then
+    for booking in
+      update public.bookings as b
+      set status = 'expired', status_changed_at = now()
+      where b.status = 'requested' and b.expires_at <= now()
+      returning b.*
+    loop
+      perform private.record_booking_event(booking, 'status_changed', 'requested', 'system', null, 'Not accepted in time');
+      expired := expired + 1;
+    end loop;
+  end if;
   return expired;
 end;
 $$;

@@ -315,6 +315,8 @@ declare
   hit record;
   hit_ids uuid[] := '{}';
   hit_distances double precision[] := '{}';
+  hit_slots timestamptz[] := '{}';
+  availability record;
   batch integer;
   batch_ids uuid[];
   batch_chords double precision[];
@@ -493,13 +495,15 @@ begin
                                             or (l.provider_id = after_provider and l.id > search_services.after))))
         order by n.chord, l.provider_id, l.id
       loop
-        continue when available_at is not null and not private.is_bookable_start(hit.listing, available_at);
+        availability := private.listing_availability(hit.listing, available_at);
+        continue when available_at is not null and not availability.bookable;
         if skip > 0 then
           skip := skip - 1;
           continue;
         end if;
         hit_ids := hit_ids || hit.id;
         hit_distances := hit_distances || hit.distance;
+        hit_slots := hit_slots || availability.next_slot;
         done := cardinality(hit_ids) >= page_size;
         exit when done;
       end loop;
@@ -559,13 +563,15 @@ begin
             min_rating, max_price_minor, origin, radius, after_key, after_provider, after, skip + page_size,
             null::uuid[], null::double precision[], available_at
     loop
-      continue when available_at is not null and not private.is_bookable_start(hit.listing, available_at);
+      availability := private.listing_availability(hit.listing, available_at);
+      continue when available_at is not null and not availability.bookable;
       if skip > 0 then
         skip := skip - 1;
         continue;
       end if;
       hit_ids := hit_ids || hit.listing_id;
       hit_distances := hit_distances || hit.distance;
+      hit_slots := hit_slots || availability.next_slot;
       exit when cardinality(hit_ids) >= page_size;
     end loop;
   end if;
@@ -576,8 +582,8 @@ begin
            lr.pricing_unit, lr.duration_minutes,
            -- Rounded to 100 m: enough to choose by, too coarse to find someone's door.
            case when h.hdistance is not null then (greatest(1, round(h.hdistance / 100)) * 100)::integer end,
-           private.next_free_slot(lr)
-    from unnest(hit_ids, hit_distances) with ordinality as h (hid, hdistance, hord)
+           h.hslot
+    from unnest(hit_ids, hit_distances, hit_slots) with ordinality as h (hid, hdistance, hslot, hord)
     join public.service_listings as lr on lr.id = h.hid
     join public.providers as pr on pr.id = lr.provider_id
     join public.markets as mk on mk.code = lr.market_code

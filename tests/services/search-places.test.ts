@@ -22,10 +22,10 @@ import {
 const HERE = { lat: 10.2, lng: -0.8 };
 const ANY_CATEGORY = '00000000-0000-0000-0000-000000000000';
 
-function search(tx: Tx, args: Record<string, unknown>): Promise<{ listing_id: string }[]> {
+function search(tx: Tx, args: Record<string, unknown>): Promise<{ listing_id: string; next_slot_at: Date | null }[]> {
   const names = Object.keys(args);
   const call = names.map((name, i) => `${name} => $${i + 1}`).join(', ');
-  return asAnon(tx, (q) => q.unsafe(`select listing_id from public.search_services(${call})`, Object.values(args) as never[])) as Promise<{ listing_id: string }[]>;
+  return asAnon(tx, (q) => q.unsafe(`select listing_id, next_slot_at from public.search_services(${call})`, Object.values(args) as never[])) as Promise<{ listing_id: string; next_slot_at: Date | null }[]>;
 }
 
 /** The places of `listings` as stored, and as placed afresh from the source tables. */
@@ -282,6 +282,16 @@ describe('search places', () => {
           const pages = [...(await search(tx, { ...base, page: 0 })), ...(await search(tx, { ...base, page: 1 }))];
           expect({ at, ids: pages.map((r) => r.listing_id) }).toEqual({ at, ids: expected });
           found += expected.length;
+          // Each one's next free start: the earliest free range within 14 days long
+          // enough for the service.
+          const slots = await tx`
+            select l.id, (select lower(f) from unnest(private.listing_free_time(l, now(), now() + interval '14 days')) as f
+                          where upper(f) - lower(f) >= make_interval(mins => l.duration_minutes)
+                          order by 1 limit 1) as next
+            from public.service_listings as l where l.id = any(${expected}::uuid[])`;
+          const next = new Map(slots.map((r) => [r.id as string, (r.next as Date | null)?.toISOString() ?? null]));
+          expect(pages.map((r) => [r.listing_id, r.next_slot_at?.toISOString() ?? null]))
+            .toEqual(pages.map((r) => [r.listing_id, next.get(r.listing_id)]));
         }
         expect(found).toBeGreaterThan(40);
       });
