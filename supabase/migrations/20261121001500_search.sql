@@ -66,7 +66,9 @@ create table private.listing_places (
   weekly_hours bit(336) not null,
   extra_hours_until date,
   primary key (listing_id, category_id)
-);
+-- Every published review changes its provider's rating on each of their rows: room on
+-- each page keeps those updates HOT (no index touched, no row moved).
+) with (fillfactor = 80);
 create index listing_places_nearest on private.listing_places using gist (category_id, location);
 create index listing_places_provider_id on private.listing_places (provider_id);
 revoke all on table private.listing_places from public, anon, authenticated;
