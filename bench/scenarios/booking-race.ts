@@ -182,7 +182,7 @@ async function timed(fn: () => Promise<unknown>): Promise<{ ms: number }> {
 async function profileRequestBooking(admin: Sql, lane: Lane, count: number): Promise<{ total: number; parts: Record<string, number> }> {
   const parts: Record<string, number> = {
     expire_booking_requests: 0,
-    'provider_windows (SQL, planned per call)': 0,
+    provider_windows: 0,
     'rest of check_booking_start': 0,
     record_booking_event: 0,
     'its own statements (lookups, the insert in a subtransaction)': 0,
@@ -205,7 +205,7 @@ async function profileRequestBooking(admin: Sql, lane: Lane, count: number): Pro
       const windows = delta('provider_windows', 'total');
       const known = {
         expire_booking_requests: delta('expire_booking_requests', 'total'),
-        'provider_windows (SQL, planned per call)': windows,
+        provider_windows: windows,
         'rest of check_booking_start': delta('check_booking_start', 'total') - windows,
         record_booking_event: delta('record_booking_event', 'total'),
         'its own statements (lookups, the insert in a subtransaction)': delta('request_booking', 'self'),
