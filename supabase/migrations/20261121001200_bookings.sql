@@ -353,18 +353,16 @@ begin
   if starts_at is not null then
     bookable := tstzrange(starts_at, starts_at + duration) <@ free;
   end if;
-  select lower(f.free) into next_slot
-  from unnest(free * tstzmultirange(tstzrange(now(), now() + horizon))) as f (free)
-  where upper(f.free) - lower(f.free) >= duration
-  order by lower(f.free)
-  limit 1;
-  if next_slot is null and look_until < now() + horizon then
+  loop
     select lower(f.free) into next_slot
-    from unnest(private.listing_free_time(listing, now(), now() + horizon)) as f (free)
+    from unnest(free * tstzmultirange(tstzrange(now(), now() + horizon))) as f (free)
     where upper(f.free) - lower(f.free) >= duration
     order by lower(f.free)
     limit 1;
-  end if;
+    exit when next_slot is not null or look_until >= now() + horizon;
+    look_until := now() + horizon;
+    free := private.listing_free_time(listing, now(), look_until);
+  end loop;
 end;
 $$;
 revoke execute on function private.listing_availability(public.service_listings, timestamptz, interval) from public;
@@ -431,16 +429,17 @@ begin
   -- Booking requests call this for their provider: `provider_id = $1` on its own (not
   -- "provider is null or ...") lets every plan go straight to that provider's requests
   -- (bookings_expiring_per_provider) instead of walking everyone's expired ones.
-  for booking in
-    update public.bookings as b
-    set status = 'expired', status_changed_at = now()
-    where b.provider_id = provider and b.status = 'requested' and b.expires_at <= now()
-    returning b.*
-  loop
-    perform private.record_booking_event(booking, 'status_changed', 'requested', 'system', null, 'Not accepted in time');
-    expired := expired + 1;
-  end loop;
-  if provider is null then
+  if provider is not null then
+    for booking in
+      update public.bookings as b
+      set status = 'expired', status_changed_at = now()
+      where b.provider_id = provider and b.status = 'requested' and b.expires_at <= now()
+      returning b.*
+    loop
+      perform private.record_booking_event(booking, 'status_changed', 'requested', 'system', null, 'Not accepted in time');
+      expired := expired + 1;
+    end loop;
+  else
     for booking in
       update public.bookings as b
       set status = 'expired', status_changed_at = now()

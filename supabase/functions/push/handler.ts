@@ -9,10 +9,10 @@
 // Rounds continue until the queue is empty, `max_batches` is reached or the time budget
 // is spent. Optional JSON body: {"batch_size": 1-500, "max_batches": 1-50}.
 import type postgres from 'postgres';
-import { z } from 'zod';
 import { authenticate, type JwtVerifier } from '../../../src/auth/jwt.ts';
 import { asCaller } from '../../../src/db/caller.ts';
-import { AppError, ForbiddenError, json, ValidationError, type Logger } from '../../../src/errors.ts';
+import { countOutcomes, emptySummary, readRunOptions, runRounds, type RunSummary } from '../../../src/delivery/rounds.ts';
+import { AppError, ForbiddenError, json, type Logger } from '../../../src/errors.ts';
 import { serveJson, type Handler } from '../../../src/http/serve.ts';
 import { ClaimedPush, deliverPushBatch } from '../../../src/push/deliver.ts';
 import type { PushSender } from '../../../src/push/fcm.ts';
@@ -36,21 +36,7 @@ export interface PushDependencies {
   now?: () => number;
 }
 
-const Options = z
-  .object({
-    batch_size: z.number().int().min(1).max(500).optional(),
-    max_batches: z.number().int().min(1).max(50).optional(),
-  })
-  .strict();
-
-export interface PushRunSummary {
-  batches: number;
-  claimed: number;
-  sent: number;
-  retried: number;
-  failed: number;
-  skipped: number;
-  claim_lost: number;
+export interface PushRunSummary extends RunSummary {
   tokens_removed: number;
 }
 
@@ -64,47 +50,25 @@ export function createHandler(deps: PushDependencies): Handler {
     if (claims.role !== 'service_role') throw new ForbiddenError('Only the scheduler (service role) runs push delivery.');
     const sender = deps.sender;
     if (!sender) throw new AppError('push_not_configured', 503, 'Push delivery is not configured (FCM_SERVICE_ACCOUNT_JSON).');
-    const options = await readOptions(request);
+    const options = await readRunOptions(request);
     const batchSize = options.batch_size ?? deps.batchSize ?? 100;
-    const maxBatches = options.max_batches ?? deps.maxBatches ?? 10;
     const started = now();
 
-    const summary: PushRunSummary = { batches: 0, claimed: 0, sent: 0, retried: 0, failed: 0, skipped: 0, claim_lost: 0, tokens_removed: 0 };
-    while (summary.batches < maxBatches && now() - started < (deps.budgetMs ?? 60_000)) {
+    const summary: PushRunSummary = { ...emptySummary(), tokens_removed: 0 };
+    const limits = { batchSize, maxBatches: options.max_batches ?? deps.maxBatches ?? 10, budgetMs: deps.budgetMs ?? 60_000, started, now };
+    await runRounds(limits, summary, async () => {
       const claimed = await asCaller(deps.sql, claims, (tx) => tx`
         select * from private.claim_push_deliveries(${batchSize}::integer, ${deps.leaseSeconds ?? 300}::integer)`);
-      if (claimed.length === 0) break;
-      summary.batches += 1;
-      summary.claimed += claimed.length;
+      if (claimed.length === 0) return 0;
       const rows = claimed.map((row) => ClaimedPush.parse(row));
       const reports = await deliverPushBatch(rows, sender, { concurrency: deps.concurrency ?? 20 });
       const outcomes = await asCaller(deps.sql, claims, (tx) => tx<{ status: string }[]>`
         select status from private.complete_deliveries(${JSON.stringify(reports)}::text::jsonb)`);
-      for (const { status } of outcomes) {
-        if (status === 'sent') summary.sent += 1;
-        else if (status === 'pending') summary.retried += 1;
-        else if (status === 'failed') summary.failed += 1;
-        else if (status === 'skipped') summary.skipped += 1;
-        else summary.claim_lost += 1;
-      }
+      countOutcomes(summary, outcomes);
       summary.tokens_removed += reports.reduce((n, r) => n + r.dead_tokens.length, 0);
-      if (claimed.length < batchSize) break;
-    }
+      return claimed.length;
+    });
     log('push: run finished', { level: 'info', ...summary, ms: now() - started });
     return json(summary);
   });
-}
-
-async function readOptions(request: Request): Promise<z.infer<typeof Options>> {
-  const text = await request.text();
-  if (!text.trim()) return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new ValidationError('The body is not JSON.');
-  }
-  const parsed = Options.safeParse(raw);
-  if (!parsed.success) throw new ValidationError('Unknown or invalid options.', { fields: parsed.error.issues.map((i) => i.path.join('.')) });
-  return parsed.data;
 }
