@@ -181,12 +181,10 @@ async function timed(fn: () => Promise<unknown>): Promise<{ ms: number }> {
  */
 async function profileRequestBooking(admin: Sql, lane: Lane, count: number): Promise<{ total: number; parts: Record<string, number> }> {
   const parts: Record<string, number> = {
-    expire_booking_requests: 0,
     provider_windows: 0,
-    'rest of check_booking_start': 0,
-    record_booking_event: 0,
-    'its own statements (lookups, the insert in a subtransaction)': 0,
-    'other helpers (require_*, settings)': 0,
+    'expire_booking_requests (only when a request of the provider is stale)': 0,
+    'its own statements (account, listing with provider, settings and base, the expiry probe, the insert, timeline and outbox)': 0,
+    'other helpers': 0,
   };
   let total = 0;
   const read = (tx: Tx) => tx<{ schema: string; name: string; total: number; self: number }[]>`
@@ -202,13 +200,11 @@ async function profileRequestBooking(admin: Sql, lane: Lane, count: number): Pro
       const delta = (name: string, field: 'total' | 'self') =>
         (after.find((f) => f.name === name)?.[field] ?? 0) - (before.find((f) => f.name === name)?.[field] ?? 0);
       const call = delta('request_booking', 'total');
-      const windows = delta('provider_windows', 'total');
       const known = {
-        expire_booking_requests: delta('expire_booking_requests', 'total'),
-        provider_windows: windows,
-        'rest of check_booking_start': delta('check_booking_start', 'total') - windows,
-        record_booking_event: delta('record_booking_event', 'total'),
-        'its own statements (lookups, the insert in a subtransaction)': delta('request_booking', 'self'),
+        provider_windows: delta('provider_windows', 'total'),
+        'expire_booking_requests (only when a request of the provider is stale)': delta('expire_booking_requests', 'total'),
+        'its own statements (account, listing with provider, settings and base, the expiry probe, the insert, timeline and outbox)':
+          delta('request_booking', 'self'),
       };
       total += call;
       let rest = call;
@@ -216,7 +212,7 @@ async function profileRequestBooking(admin: Sql, lane: Lane, count: number): Pro
         parts[name]! += ms;
         rest -= ms;
       }
-      parts['other helpers (require_*, settings)']! += rest;
+      parts['other helpers']! += rest;
     });
   }
   return { total, parts };

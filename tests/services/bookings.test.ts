@@ -159,6 +159,41 @@ describe('requesting a booking', () => {
     });
   });
 
+  it('measures coverage as search does (earthdistance), to within a metre at the edge', async () => {
+    await rollback(async (tx) => {
+      const { ama, listing } = await scene(tx);
+      const [base] = await tx`select lat, lng from public.provider_locations where provider_id = ${listing.provider_id}`;
+      // Points 2 to 40 km due north-east of the base; the listing's radius set 1 m beyond
+      // or short of each one's distance by earth_distance.
+      for (const [i, km] of [2, 9.5, 40].entries()) {
+        const lat = base!.lat + (km / 111.2) * Math.SQRT1_2;
+        const lng = base!.lng + (km / 111.2) * Math.SQRT1_2;
+        const [{ m }] = (await tx`
+          select extensions.earth_distance(extensions.ll_to_earth(${base!.lat}, ${base!.lng}), extensions.ll_to_earth(${lat}, ${lng})) as m`) as unknown as [{ m: number }];
+        await tx`update public.service_listings set coverage_radius_m = ${Math.floor(m) - 1} where id = ${listing.id}`;
+        await expect(requestBooking(tx, ama, listing, utcDay(3, 8 + 3 * i), { lat, lng })).rejects.toMatchObject({ hint: 'outside_coverage' });
+        await tx`update public.service_listings set coverage_radius_m = ${Math.ceil(m) + 1} where id = ${listing.id}`;
+        expect(await requestBooking(tx, ama, listing, utcDay(3, 8 + 3 * i), { lat, lng })).toMatchObject({ status: 'requested' });
+      }
+    });
+  });
+
+  it('refuses bookings while the market offers no services, and for a provider without a base', async () => {
+    await rollback(async (tx) => {
+      const { kwame, ama, listing } = await scene(tx);
+      await tx`update public.markets set modules = array_remove(modules, 'services') where code = 'gh'`;
+      await expect(requestBooking(tx, ama, listing, utcDay(3, 10))).rejects.toMatchObject({ code: 'PT409', hint: 'services_not_available' });
+      await tx`update public.markets set modules = modules || '{services}' where code = 'gh'`;
+      await tx`update public.markets set active = false where code = 'gh'`;
+      await expect(requestBooking(tx, ama, listing, utcDay(3, 10))).rejects.toMatchObject({ hint: 'services_not_available' });
+      await tx`update public.markets set active = true where code = 'gh'`;
+      const [base] = await tx`select lat, lng from public.provider_locations where provider_id = ${kwame.id}`;
+      await tx`delete from public.provider_locations where provider_id = ${kwame.id}`;
+      await expect(requestBooking(tx, ama, listing, utcDay(3, 10), { lat: base!.lat, lng: base!.lng })).rejects.toMatchObject({ code: '22023', hint: 'outside_coverage' });
+      expect(await bookingsOf(tx, listing)).toBe(0);
+    });
+  });
+
   it('requires a verified provider where the market says so (gh), not elsewhere (uz)', async () => {
     await rollback(async (tx) => {
       const kwame = await createProvider(tx, { verified: false });
@@ -230,8 +265,16 @@ describe('the status machine', () => {
         { from_status: 'accepted', to_status: 'in_progress', actor: 'provider', actor_id: kwame.id, reason: null },
         { from_status: 'in_progress', to_status: 'completed', actor: 'provider', actor_id: kwame.id, reason: null },
       ]);
-      const events = await tx`select event_type from public.booking_events where booking_id = ${booking.id} order by id`;
+      const events = await tx`select event_type, payload from public.booking_events where booking_id = ${booking.id} order by id`;
       expect(events.map((e) => e.event_type)).toEqual(['booking.requested', 'booking.accepted', 'booking.in_progress', 'booking.completed']);
+      // request_booking writes its event itself; consumers see one payload shape throughout.
+      const [requested, acceptedEvent] = events.map((e) => e.payload as Record<string, unknown>);
+      expect(Object.keys(requested!).sort()).toEqual(Object.keys(acceptedEvent!).sort());
+      expect(requested).toMatchObject({
+        booking_id: booking.id, customer_id: ama.id, provider_id: kwame.id, from_status: null, status: 'requested',
+        actor: 'customer', actor_id: ama.id, reason: null, price_minor: 15000, currency_code: 'GHS', market_code: 'gh',
+      });
+      expect(new Date(requested!.starts_at as string).getTime()).toBe(booking.starts_at.getTime());
     });
   });
 
@@ -502,6 +545,31 @@ describe('who sees bookings', () => {
       expect(await asUser(tx, kwame, (q) => q`select id from public.my_bookings(as_role => 'customer')`)).toEqual([]);
       expect(await asUser(tx, yaw, (q) => q`select id from public.my_bookings()`)).toEqual([]);
       await expect(asAnon(tx, (q) => q`select * from public.my_bookings()`)).rejects.toMatchObject({ code: '42501' });
+    });
+  });
+
+  it('my_bookings without as_role merges both sides for a provider who also books, and pages across them', async () => {
+    await rollback(async (tx) => {
+      const { kwame, yaw, ama, listing } = await scene(tx);
+      const yawsListing = await createListing(tx, yaw, { priceMinor: 9000 });
+      // Kwame is booked by Ama and himself books Yaw: one row each side, interleaved in time.
+      const asProvider = await requestBooking(tx, ama, listing, utcDay(3, 8));
+      const asCustomer = await requestBooking(tx, kwame, yawsListing, utcDay(4, 8));
+      const laterAsProvider = await requestBooking(tx, ama, listing, utcDay(5, 8));
+      const all = await asUser(tx, kwame, (q) => q`select id from public.my_bookings()`);
+      expect(all.map((r) => r.id)).toEqual([laterAsProvider.id, asCustomer.id, asProvider.id]);
+      const [first, second] = await asUser(tx, kwame, (q) => q`select id, starts_at from public.my_bookings(page_size => 2)`);
+      expect([first!.id, second!.id]).toEqual([laterAsProvider.id, asCustomer.id]);
+      const rest = await asUser(tx, kwame, (q) => q`
+        select id from public.my_bookings(before => ${second!.starts_at}, before_id => ${second!.id})`);
+      expect(rest.map((r) => r.id)).toEqual([asProvider.id]);
+      expect((await asUser(tx, kwame, (q) => q`select id from public.my_bookings(as_role => 'customer')`)).map((r) => r.id))
+        .toEqual([asCustomer.id]);
+      // Ama holds no provider role: only her own side, whichever way she asks.
+      expect((await asUser(tx, ama, (q) => q`select id from public.my_bookings()`)).map((r) => r.id))
+        .toEqual([laterAsProvider.id, asProvider.id]);
+      expect(await asUser(tx, ama, (q) => q`select id from public.my_bookings(as_role => 'provider')`)).toEqual([]);
+      expect(await asUser(tx, ama, (q) => q`select id from public.my_bookings(as_role => 'nobody')`)).toEqual([]);
     });
   });
 
