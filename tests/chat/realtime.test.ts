@@ -120,6 +120,21 @@ describe('Realtime: what the database broadcasts on thread:<id>', () => {
     });
   });
 
+  it('without today’s partition of realtime.messages a send still stores the message (realtime.send only warns)', async () => {
+    await rollback(async (tx) => {
+      const { customer, provider, thread } = await conversation(tx);
+      const [{ part }] = (await tx`select 'messages_' || to_char(localtimestamp, 'YYYY_MM_DD') as part`) as unknown as [{ part: string }];
+      // As the Realtime service drops old partitions (the rollback restores it).
+      await tx.unsafe(`drop table realtime.${part}`);
+      const message = await send(tx, customer, thread.id, 'Still here');
+      expect(message).toMatchObject({ body: 'Still here' });
+      expect(await threadBroadcasts(tx, thread.id)).toEqual([]);
+      const [participant] = await asUser(tx, provider, (q) => q`
+        select unread_count from public.chat_participants where thread_id = ${thread.id} and user_id = ${provider.id}`);
+      expect(participant?.unread_count).toBe(1);
+    });
+  });
+
   it('a resend broadcasts nothing more', async () => {
     await rollback(async (tx) => {
       const { customer, thread } = await conversation(tx);
