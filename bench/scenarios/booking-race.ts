@@ -182,8 +182,10 @@ async function timed(fn: () => Promise<unknown>): Promise<{ ms: number }> {
 async function profileRequestBooking(admin: Sql, lane: Lane, count: number): Promise<{ total: number; parts: Record<string, number> }> {
   const parts: Record<string, number> = {
     provider_windows: 0,
+    'the rest of the rules (check_listing_bookable, check_booking_start)': 0,
+    record_booking_event: 0,
     'expire_booking_requests (only when a request of the provider is stale)': 0,
-    'its own statements (account, listing with provider, settings and base, the expiry probe, the insert, timeline and outbox)': 0,
+    'its own statements (account, listing with provider, settings and base, the expiry probe, the insert)': 0,
     'other helpers': 0,
   };
   let total = 0;
@@ -200,10 +202,14 @@ async function profileRequestBooking(admin: Sql, lane: Lane, count: number): Pro
       const delta = (name: string, field: 'total' | 'self') =>
         (after.find((f) => f.name === name)?.[field] ?? 0) - (before.find((f) => f.name === name)?.[field] ?? 0);
       const call = delta('request_booking', 'total');
+      const windows = delta('provider_windows', 'total');
       const known = {
-        provider_windows: delta('provider_windows', 'total'),
+        provider_windows: windows,
+        'the rest of the rules (check_listing_bookable, check_booking_start)':
+          delta('check_listing_bookable', 'total') + delta('check_booking_start', 'total') - windows,
+        record_booking_event: delta('record_booking_event', 'total'),
         'expire_booking_requests (only when a request of the provider is stale)': delta('expire_booking_requests', 'total'),
-        'its own statements (account, listing with provider, settings and base, the expiry probe, the insert, timeline and outbox)':
+        'its own statements (account, listing with provider, settings and base, the expiry probe, the insert)':
           delta('request_booking', 'self'),
       };
       total += call;

@@ -207,6 +207,35 @@ insert into private.error_catalogue (code, sqlstate, message) values
   ('booking_not_reschedulable', 'PT409', 'Only requested or accepted bookings can be moved.'),
   ('transition_too_early', 'PT409', 'It is too early for this: wait until closer to the start.');
 
+-- The rules that make a listing bookable, given its rows: the market offers services
+-- (settings is null otherwise), the listing and its provider are active and, where the
+-- market asks for it, the provider is verified.
+create function private.check_listing_bookable(
+  listing public.service_listings, provider public.providers, settings public.service_settings
+)
+returns void
+stable
+security definer
+set search_path = ''
+language plpgsql
+as $$
+begin
+  if settings.market_code is null then
+    perform private.raise_error('services_not_available', jsonb_build_object('market', listing.market_code));
+  end if;
+  if not listing.active then
+    perform private.raise_error('listing_inactive', jsonb_build_object('listing_id', listing.id));
+  end if;
+  if not provider.active then
+    perform private.raise_error('provider_inactive', jsonb_build_object('provider_id', provider.id));
+  end if;
+  if settings.requires_verified_providers and not provider.verified then
+    perform private.raise_error('provider_not_verified', jsonb_build_object('provider_id', provider.id));
+  end if;
+end;
+$$;
+revoke execute on function private.check_listing_bookable(public.service_listings, public.providers, public.service_settings) from public;
+
 -- A listing customers may book now: it exists and is active, its provider is active
 -- and, where the market asks for it, verified.
 create function private.require_bookable_listing(listing_id uuid)
@@ -227,15 +256,7 @@ begin
   end if;
   select p.* into provider from public.providers as p where p.id = listing.provider_id;
   settings := private.require_service_settings(listing.market_code);
-  if not listing.active then
-    perform private.raise_error('listing_inactive', jsonb_build_object('listing_id', listing_id));
-  end if;
-  if not provider.active then
-    perform private.raise_error('provider_inactive', jsonb_build_object('provider_id', provider.id));
-  end if;
-  if settings.requires_verified_providers and not provider.verified then
-    perform private.raise_error('provider_not_verified', jsonb_build_object('provider_id', provider.id));
-  end if;
+  perform private.check_listing_bookable(listing, provider, settings);
   return listing;
 end;
 $$;
@@ -622,7 +643,9 @@ revoke execute on function private.authorize_booking_transition(public.bookings,
 
 -- Checks a start time against the listing for a customer asking now; raises the first
 -- rule it breaks.
-create function private.check_booking_start(listing public.service_listings, starts_at timestamptz)
+create function private.check_booking_start(
+  listing public.service_listings, starts_at timestamptz, horizon interval default null, zone text default null
+)
 returns void
 stable
 security definer
@@ -630,9 +653,12 @@ set search_path = ''
 language plpgsql
 as $$
 declare
-  settings public.service_settings := private.require_service_settings(listing.market_code);
   ends_at timestamptz;
 begin
+  -- The market's booking horizon and the provider's zone, unless the caller read them.
+  if horizon is null then
+    horizon := (private.require_service_settings(listing.market_code)).booking_horizon;
+  end if;
   if starts_at is null or not isfinite(starts_at) then
     perform private.raise_error('invalid_input', jsonb_build_object('field', 'starts_at'));
   end if;
@@ -643,15 +669,15 @@ begin
   if starts_at < now() + make_interval(mins => listing.min_notice_minutes) then
     perform private.raise_error('notice_too_short', jsonb_build_object('min_notice_minutes', listing.min_notice_minutes));
   end if;
-  if ends_at > now() + settings.booking_horizon then
-    perform private.raise_error('too_far_ahead', jsonb_build_object('booking_horizon', settings.booking_horizon));
+  if ends_at > now() + horizon then
+    perform private.raise_error('too_far_ahead', jsonb_build_object('booking_horizon', horizon));
   end if;
-  if not tstzrange(starts_at, ends_at) <@ private.provider_windows(listing.provider_id, starts_at, ends_at) then
+  if not tstzrange(starts_at, ends_at) <@ private.provider_windows(listing.provider_id, starts_at, ends_at, zone) then
     perform private.raise_error('outside_availability', jsonb_build_object('starts_at', starts_at, 'ends_at', ends_at));
   end if;
 end;
 $$;
-revoke execute on function private.check_booking_start(public.service_listings, timestamptz) from public;
+revoke execute on function private.check_booking_start(public.service_listings, timestamptz, interval, text) from public;
 
 -- ---------------------------------------------------------------------------
 -- Policies
@@ -824,18 +850,7 @@ begin
   listing := found_row.listing;
   provider := found_row.provider;
   settings := found_row.settings;
-  if settings.market_code is null then
-    perform private.raise_error('services_not_available', jsonb_build_object('market', listing.market_code));
-  end if;
-  if not listing.active then
-    perform private.raise_error('listing_inactive', jsonb_build_object('listing_id', listing.id));
-  end if;
-  if not provider.active then
-    perform private.raise_error('provider_inactive', jsonb_build_object('provider_id', provider.id));
-  end if;
-  if settings.requires_verified_providers and not provider.verified then
-    perform private.raise_error('provider_not_verified', jsonb_build_object('provider_id', provider.id));
-  end if;
+  perform private.check_listing_bookable(listing, provider, settings);
   if provider.id = caller then
     perform private.raise_error('cannot_book_own_listing');
   end if;
@@ -849,25 +864,8 @@ begin
      or request_booking.lat not between -90 and 90 or request_booking.lng not between -180 and 180 then
     perform private.raise_error('invalid_location');
   end if;
-  -- The start, as private.check_booking_start checks it.
-  if request_booking.starts_at is null or not isfinite(request_booking.starts_at) then
-    perform private.raise_error('invalid_input', jsonb_build_object('field', 'starts_at'));
-  end if;
+  perform private.check_booking_start(listing, request_booking.starts_at, settings.booking_horizon, provider.time_zone);
   ends_at := request_booking.starts_at + make_interval(mins => listing.duration_minutes);
-  if request_booking.starts_at < now() then
-    perform private.raise_error('slot_in_past', jsonb_build_object('starts_at', request_booking.starts_at));
-  end if;
-  if request_booking.starts_at < now() + make_interval(mins => listing.min_notice_minutes) then
-    perform private.raise_error('notice_too_short', jsonb_build_object('min_notice_minutes', listing.min_notice_minutes));
-  end if;
-  if ends_at > now() + settings.booking_horizon then
-    perform private.raise_error('too_far_ahead', jsonb_build_object('booking_horizon', settings.booking_horizon));
-  end if;
-  if not tstzrange(request_booking.starts_at, ends_at)
-         <@ private.provider_windows(provider.id, request_booking.starts_at, ends_at, provider.time_zone) then
-    perform private.raise_error('outside_availability',
-      jsonb_build_object('starts_at', request_booking.starts_at, 'ends_at', ends_at));
-  end if;
   -- The great-circle distance from the base, as earthdistance measures it for search
   -- (a sphere of earth()'s radius, 6378168 m), by the haversine formula: the same
   -- through ll_to_earth and earth_distance costs a tenth of the whole request.
@@ -880,8 +878,7 @@ begin
     perform private.raise_error('outside_coverage');
   end if;
 
-  -- (private.lock_provider_calendar, inline.)
-  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('soko.provider_calendar:' || provider.id::text, 0));
+  perform private.lock_provider_calendar(provider.id);
   -- Stale requests must not hold the time they would otherwise free. Probed first, as
   -- the provider's earliest expiry: the first entry of bookings_expiring_per_provider
   -- (asked "any expired?" or for min(), the planner may walk all the provider's holding
@@ -933,25 +930,7 @@ begin
     end if;
     perform private.raise_error('slot_unavailable', jsonb_build_object('starts_at', request_booking.starts_at));
   end if;
-  -- (private.record_booking_event, inline: the timeline and the outbox.)
-  insert into public.booking_timeline (booking_id, kind, from_status, to_status, actor, actor_id)
-  values (result.id, 'requested', null, 'requested', 'customer', caller);
-  insert into public.booking_events (booking_id, event_type, payload)
-  values (result.id, 'booking.requested', jsonb_build_object(
-    'booking_id', result.id,
-    'listing_id', result.listing_id,
-    'customer_id', result.customer_id,
-    'provider_id', result.provider_id,
-    'market_code', result.market_code,
-    'from_status', null,
-    'status', result.status,
-    'actor', 'customer',
-    'actor_id', caller,
-    'reason', null,
-    'starts_at', result.starts_at,
-    'ends_at', result.ends_at,
-    'price_minor', result.price_minor,
-    'currency_code', result.currency_code));
+  perform private.record_booking_event(result, 'requested', null, 'customer', caller, null);
   return result;
 end;
 $$;
