@@ -66,9 +66,10 @@ export async function measure(fn: Variant, options: MeasureOptions): Promise<Sta
 }
 
 /**
- * Measures several variants in lockstep: iteration i runs every variant once, in an
- * order that alternates between iterations, and all variants see the same `i` (so
- * they can pick the same random user).
+ * Measures several variants in lockstep: iteration i runs every variant once, and all
+ * variants see the same `i` (so they can pick the same random user). The order rotates
+ * (A B C, B C A, C A B, …) so that each variant goes first equally often: whichever
+ * goes first reads that user's pages into shared buffers for the others.
  */
 export async function measureInterleaved<K extends string>(
   variants: Record<K, Variant>,
@@ -78,7 +79,7 @@ export async function measureInterleaved<K extends string>(
   const samples = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   const total = options.warmup + options.iterations;
   for (let i = 0; i < total; i++) {
-    const order = i % 2 === 0 ? names : [...names].reverse();
+    const order = names.map((_, j) => names[(i + j) % names.length]!);
     for (const name of order) {
       const ms = await sample(variants[name], i);
       if (i >= options.warmup) samples[name].push(ms);

@@ -128,9 +128,13 @@ create table public.bookings (
   constraint booking_no_overlap exclude using gist (provider_id with =, occupied with &&)
     where (status in ('requested', 'accepted', 'in_progress'))
 );
--- "My bookings" for customers and providers, newest first.
-create index bookings_customer_starts_at on public.bookings (customer_id, starts_at desc);
-create index bookings_provider_starts_at on public.bookings (provider_id, starts_at desc);
+-- "My bookings" for customers and providers, newest first, in the order the app pages
+-- in (starts_at, then id, both descending), so a page is one index range:
+--   GET /bookings?customer_id=eq.<me>&order=starts_at.desc,id.desc&limit=20
+--   next page: …&starts_at=lte.<last starts_at>&or=(starts_at.lt.<last starts_at>,id.lt.<last id>)
+-- (provider_id for a provider's side; RLS shows each party only their own).
+create index bookings_customer_starts_at on public.bookings (customer_id, starts_at desc, id desc);
+create index bookings_provider_starts_at on public.bookings (provider_id, starts_at desc, id desc);
 create index bookings_listing_id on public.bookings (listing_id);
 create index bookings_market_code on public.bookings (market_code);
 -- The expiry job's queue, and the per-provider expiry every booking write runs first.
@@ -1124,10 +1128,12 @@ as $$ select * from private.booking_refund_quote(booking_id); $$;
 revoke execute on function public.booking_refund_quote(uuid) from public, anon;
 grant execute on function public.booking_refund_quote(uuid) to authenticated, service_role;
 
--- API: the caller's bookings (as customer, as provider, or both), latest start first,
--- a page at a time: pass the last row's starts_at and id to get the next page. Each side
--- reads its own index, so this stays fast however many bookings there are (a bare
--- select on bookings leaves the planner only RLS to go by). Without as_role, the
+-- API: the caller's bookings as customer and as provider merged into one list, latest
+-- start first, a page at a time: pass the last row's starts_at and id to get the next
+-- page. One side alone is a plain table read (the bookings indexes above show how);
+-- this is for the screen that shows both, for someone who books and provides. Each
+-- side reads its own index, so this stays fast however many bookings there are (a
+-- bare select on bookings leaves the planner only RLS to go by). Without as_role, the
 -- provider side is read for callers whose token carries the provider role (as every
 -- provider action requires), so a customer's request is one index range.
 create function public.my_bookings(

@@ -535,6 +535,47 @@ describe('who sees bookings', () => {
     });
   });
 
+  it('one side of “my bookings” pages through the table as the app asks for it, ties in start time included', async () => {
+    await rollback(async (tx) => {
+      const { kwame, yaw, ama, kofi, listing } = await scene(tx);
+      const other = await createListing(tx, yaw, { priceMinor: 9000 });
+      const mine = [
+        await requestBooking(tx, ama, listing, utcDay(3, 8)),
+        await requestBooking(tx, ama, other, utcDay(3, 8)), // the same start with another provider
+        await requestBooking(tx, ama, listing, utcDay(5, 8)),
+        await requestBooking(tx, ama, other, utcDay(6, 8)),
+      ];
+      const theirs = await requestBooking(tx, kofi, listing, utcDay(4, 8));
+      const newestFirst = (rows: { id: string; starts_at: Date }[]) =>
+        [...rows].sort((a, b) => b.starts_at.getTime() - a.starts_at.getTime() || (a.id < b.id ? 1 : -1)).map((r) => r.id);
+
+      // GET /bookings?<side>_id=eq.<me>&order=starts_at.desc,id.desc&limit=1, then
+      // &starts_at=lte.<last>&or=(starts_at.lt.<last>,id.lt.<last id>) for each next page.
+      const pageThrough = async (user: TestUser, side: 'customer_id' | 'provider_id') => {
+        const seen: string[] = [];
+        let last: { id: string; starts_at: Date } | undefined;
+        for (let pages = 0; pages < 10; pages++) {
+          const page = await asUser(tx, user, (q) => q`
+            select id, starts_at from public.bookings
+            where ${q(side)} = ${user.id}
+              and (${last?.starts_at ?? null}::timestamptz is null
+                   or (starts_at <= ${last?.starts_at ?? null} and (starts_at < ${last?.starts_at ?? null} or id < ${last?.id ?? null})))
+            order by starts_at desc, id desc
+            limit 1`);
+          seen.push(...page.map((r) => r.id as string));
+          if (page.length === 0) break;
+          last = page[page.length - 1] as { id: string; starts_at: Date };
+        }
+        return seen;
+      };
+      expect(await pageThrough(ama, 'customer_id')).toEqual(newestFirst(mine));
+      expect(await pageThrough(kwame, 'provider_id')).toEqual(newestFirst([mine[0]!, mine[2]!, theirs]));
+      expect(await pageThrough(yaw, 'provider_id')).toEqual(newestFirst([mine[1]!, mine[3]!]));
+      // RLS, not the filter, keeps a stranger out: the same request for someone else's id is empty.
+      expect(await asUser(tx, kofi, (q) => q`select id from public.bookings where customer_id = ${ama.id}`)).toEqual([]);
+    });
+  });
+
   it('my_bookings shows a provider the bookings of their listings, and only theirs', async () => {
     await rollback(async (tx) => {
       const { kwame, yaw, ama, kofi, listing } = await scene(tx);
