@@ -6,7 +6,7 @@
 --   holds it (booking_id, listing_id; none for 'provider'). There is one thread per
 --   customer, provider and subject (chat_threads_one_per_subject): open_inquiry and
 --   open_booking_thread return the existing one. Orders join later as subject 'order'
---   with an order_id column and a branch in chat_thread_subject_matches.
+--   with an order_id column and a term in chat_thread_subject_matches.
 -- - A thread has exactly two participants, its customer and its provider. Each side's
 --   read position, unread count and mute live on the thread row (customer_*,
 --   provider_*); public.chat_participants shows them as one row per participant.
@@ -79,12 +79,12 @@ create table public.chat_threads (
   provider_unread integer not null default 0,
   provider_muted boolean not null default false,
   created_at timestamptz not null default now(),
+  -- A booking thread has its booking and no listing, a listing thread the reverse, a
+  -- provider thread neither. (Written without CASE: every update of the thread row
+  -- rebuilds its checks from their stored form, and a send updates it.)
   constraint chat_thread_subject_matches check (
-    case subject_type
-      when 'booking' then booking_id is not null and listing_id is null
-      when 'listing' then listing_id is not null and booking_id is null
-      when 'provider' then booking_id is null and listing_id is null
-    end),
+    (booking_id is not null) = (subject_type = 'booking')
+    and (listing_id is not null) = (subject_type = 'listing')),
   constraint chat_thread_parties_differ check (customer_id <> provider_id),
   constraint chat_thread_unread_not_negative check (customer_unread >= 0 and provider_unread >= 0),
   -- One thread per pair and subject; unused reference columns are null and compare equal.
@@ -962,13 +962,18 @@ begin
       provider_last_read_at = case when is_customer then t.provider_last_read_at else result.created_at end
   where t.id = thread;
 
-  if sender_had > 0 and exists (
-    select from public.notifications as n
-    where n.user_id = caller and n.collapse_key = 'thread:' || thread::text and n.read_at is null) then
-    -- Probed first: the update fires the notification counters' statement triggers.
-    update public.notifications as n
-    set read_at = now()
-    where n.user_id = caller and n.collapse_key = 'thread:' || thread::text and n.read_at is null;
+  -- Probed first: the update fires the notification counters' statement triggers. The
+  -- probe is its own IF: as one condition with "sender_had > 0", a call with nothing
+  -- unread would give a trivial custom plan, and the probe would be planned afresh on
+  -- every call.
+  if sender_had > 0 then
+    if exists (
+      select from public.notifications as n
+      where n.user_id = caller and n.collapse_key = 'thread:' || thread::text and n.read_at is null) then
+      update public.notifications as n
+      set read_at = now()
+      where n.user_id = caller and n.collapse_key = 'thread:' || thread::text and n.read_at is null;
+    end if;
   end if;
   if not recipient_muted then
     select coalesce(p.display_name, '') into sender_name from public.profiles as p where p.id = caller;

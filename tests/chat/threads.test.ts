@@ -50,6 +50,30 @@ describe('a customer opening an inquiry', () => {
     });
   });
 
+  it('has exactly the reference its subject names: the table refuses any other row, even from the service role', async () => {
+    await rollback(async (tx) => {
+      const { customer, provider, listing } = await conversation(tx);
+      const booking = await requestBooking(tx, customer, listing, soon(24 * 60));
+      const attempt = (subject: string, bookingId: string | null, listingId: string | null) =>
+        tx.savepoint((sp) => sp`
+          insert into public.chat_threads (subject_type, customer_id, provider_id, booking_id, listing_id)
+          values (${subject}::public.chat_subject_type, ${customer.id}, ${provider.id}, ${bookingId}, ${listingId})`);
+      const refused = { code: '23514', constraint_name: 'chat_thread_subject_matches' };
+      await expect(attempt('booking', null, null)).rejects.toMatchObject(refused);
+      await expect(attempt('booking', booking.id, listing.id)).rejects.toMatchObject(refused);
+      await expect(attempt('listing', null, null)).rejects.toMatchObject(refused);
+      await expect(attempt('listing', booking.id, null)).rejects.toMatchObject(refused);
+      await expect(attempt('provider', null, listing.id)).rejects.toMatchObject(refused);
+      await expect(attempt('provider', booking.id, null)).rejects.toMatchObject(refused);
+      // And an update that breaks it is refused as well.
+      const general = await openInquiry(tx, customer, { providerId: provider.id });
+      await expect(tx.savepoint((sp) => sp`update public.chat_threads set listing_id = ${listing.id} where id = ${general.id}`))
+        .rejects.toMatchObject(refused);
+      // Each subject with its own reference is accepted (the listing thread exists already).
+      await attempt('booking', booking.id, null);
+    });
+  });
+
   it('cannot open one with themselves', async () => {
     await rollback(async (tx) => {
       const provider = await createProvider(tx);
