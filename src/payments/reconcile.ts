@@ -11,7 +11,7 @@ import type { Logger } from '../errors.ts';
 import { currencyCode } from '../money.ts';
 import type { Gateways } from './gateways.ts';
 import { runPayouts, type PayoutRound } from './payouts.ts';
-import { asService, reportOf, sendNotices, settle, toNumber, type Sql } from './sql.ts';
+import { asService, reportOf, sendBookingNotices, sendNotices, settle, toNumber, type Sql } from './sql.ts';
 
 export interface ReconcileOptions {
   /** Ask about payments pending for longer than this; default 120 s. */
@@ -210,6 +210,8 @@ export interface ReconcileRound {
   escrowReleased: number;
   /** Notifications sent from the outbox. */
   notified: number;
+  /** Booking, dispute and review events turned into notifications. */
+  bookingEvents: number;
 }
 
 /** Everything the schedulable job does, in order. */
@@ -220,5 +222,7 @@ export async function reconcileAll(sql: Sql, gateways: Gateways, options: Reconc
   const [released] = await asService(sql, (tx) => tx`select private.release_held_escrow(500) as n`);
   let notified = 0;
   for (let sent = -1; sent !== 0 && notified < 20_000; notified += sent) sent = await sendNotices(sql, options.log, 1_000);
-  return { payments, refunds, payouts, escrowReleased: toNumber(released!.n), notified };
+  let bookingEvents = 0;
+  for (let sent = -1; sent !== 0 && bookingEvents < 20_000; bookingEvents += sent) sent = await sendBookingNotices(sql, options.log, 1_000);
+  return { payments, refunds, payouts, escrowReleased: toNumber(released!.n), notified, bookingEvents };
 }

@@ -114,6 +114,21 @@ export async function processCallback(sql: Sql, inboxId: number, report: Payment
 }
 
 /**
+ * Turns booking, dispute and review events waiting in the booking_events outbox into
+ * notifications (private.send_booking_notices); returns how many events it processed.
+ * Best effort like sendNotices: pg_cron, where installed, runs the same every 10 s.
+ */
+export async function sendBookingNotices(sql: Sql, log?: (message: string, fields: Record<string, unknown>) => void, batchSize = 1_000): Promise<number> {
+  try {
+    const [row] = await sql`select private.send_booking_notices(${batchSize}) as sent`;
+    return toNumber(row!.sent);
+  } catch (error) {
+    log?.('sending booking notifications failed', { code: (error as { code?: string }).code ?? 'unknown' });
+    return 0;
+  }
+}
+
+/**
  * Delivers notifications money transactions left in the outbox (private.payment_notices).
  * Best effort: a failure is logged and the next sender (payments-reconcile, pg_cron) retries.
  */

@@ -209,8 +209,17 @@ describe('payments-reconcile', () => {
     expect((await paymentRow(db(), stuck.id)).status).toBe('expired');
     await db()`update public.payments set checked_at = null where id = ${lost.id}`;
     const second = await reconcileHandler({ sql, verifier, gateways: gatewaysOf([fake()]), log: silent })(post('https://x/payments-reconcile', { older_than_seconds: 60 }, serviceRole));
-    expect((await second.json()).payments.applied).toBeGreaterThanOrEqual(1);
+    const answer = await second.json();
+    expect(answer.payments.applied).toBeGreaterThanOrEqual(1);
+    expect(typeof answer.bookingEvents).toBe('number');
     expect((await paymentRow(db(), lost.id)).status).toBe('succeeded');
+    // The same run turned the bookings' events into notifications: each provider was told once.
+    for (const d of [d1, d2]) {
+      const [row] = await db()`
+        select count(*)::int as n from public.notifications
+        where user_id = ${d.provider.id} and template_key = 'booking.requested' and params ->> 'booking_id' = ${d.booking.id}`;
+      expect(row!.n).toBe(1);
+    }
   });
 });
 

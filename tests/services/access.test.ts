@@ -93,7 +93,8 @@ const READS: Record<string, (number | 'denied')[]> = {
   bookings: ['denied', 1, 0, 1, 0, 1],
   // requested, accepted, in_progress, completed, disputed
   booking_timeline: ['denied', 5, 0, 5, 0, 5],
-  booking_events: ['denied', 0, 0, 0, 0, 5],
+  // The same five, and a review.received for each of the two reviews.
+  booking_events: ['denied', 0, 0, 0, 0, 7],
   // The customer's review of the provider is public; the provider's review of the
   // customer is for the customer, providers and admins.
   reviews: [1, 2, 1, 2, 2, 2],

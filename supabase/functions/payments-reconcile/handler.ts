@@ -2,8 +2,9 @@
 // (pg_cron + pg_net, or any scheduler holding the service key):
 //   {older_than_seconds?, batch_size?}
 // asks gateways about payments still pending past the threshold (expiring those past
-// their approval window), sends booked gateway refunds, sends and checks payouts, and
-// releases escrow whose market hold has passed. Answers what it did.
+// their approval window), sends booked gateway refunds, sends and checks payouts,
+// releases escrow whose market hold has passed, and sends the notifications waiting in
+// the payment and booking outboxes. Answers what it did.
 import type postgres from 'postgres';
 import { z } from 'zod';
 import { authenticate, type JwtVerifier } from '../../../src/auth/jwt.ts';

@@ -1,0 +1,185 @@
+-- Domain events become in-app notifications (and, through private.notify, push and SMS).
+--
+-- Bookings, disputes and reviews write their events into the booking_events outbox in
+-- the transaction that makes them; private.send_booking_notices turns each event into
+-- a notification for each party it concerns and marks it processed, in one
+-- transaction, so every event notifies exactly once however often the sender runs or
+-- however many run at once. pg_cron runs it every 10 seconds where it is installed;
+-- payments-reconcile (every minute) runs it everywhere. Keeping private.notify out of
+-- request_booking and the transitions keeps the hot booking path short and never
+-- makes a booking wait on a user's notification counter.
+--
+-- Who is told what (the app renders template_key + params in the user's language):
+--   booking.requested            → provider   booking.requested
+--   booking.accepted / declined  → customer   booking.accepted / booking.declined
+--   booking.expired              → customer   booking.expired
+--   booking.in_progress          → customer   booking.started
+--   booking.completed            → the other party than whoever completed it (both, when an admin did)
+--   booking.cancelled_by_*       → the other party (both, for an admin)  booking.cancelled, critical when the customer is the one told
+--   booking.rescheduled          → the other party (both, for an admin)  booking.rescheduled
+--   booking.disputed             → the other party (both, for an admin)  dispute.opened
+--   booking.resolved             → both parties                          dispute.resolved
+--   review.received              → the reviewed party (no rating or text: reviews are double-blind)
+-- Payments, payouts and chat notify through their own paths (payment_notices, send_message).
+
+-- A review on its booking's outbox, so it notifies like the booking's other events.
+create function private.record_review_event()
+returns trigger
+volatile
+security definer
+set search_path = ''
+language plpgsql
+as $$
+begin
+  insert into public.booking_events (booking_id, event_type, payload)
+  values (new.booking_id, 'review.received', jsonb_build_object(
+    'booking_id', new.booking_id, 'review_id', new.id, 'author_id', new.author_id,
+    'subject_id', new.subject_id, 'author_role', new.author_role));
+  return null;
+end;
+$$;
+revoke execute on function private.record_review_event() from public;
+
+create trigger reviews_record_event after insert on public.reviews
+  for each row execute function private.record_review_event();
+
+-- The notifications one outbox event makes: recipient, template, params, critical.
+-- Params name the booking, its start in the provider's time zone ('when'), the listing's
+-- title, both parties' names, and what the event carries (reason, dispute, outcome).
+create function private.booking_event_notices(event public.booking_events)
+returns table (user_id uuid, template_key text, params jsonb, critical boolean)
+stable
+security definer
+set search_path = ''
+language sql
+as $$
+  with facts as (
+    select b.customer_id, b.provider_id,
+           e.actor,
+           case
+             when event.event_type = 'booking.requested' then 'booking.requested'
+             when event.event_type in ('booking.accepted', 'booking.declined', 'booking.expired', 'booking.completed',
+                                       'booking.rescheduled') then event.event_type
+             when event.event_type = 'booking.in_progress' then 'booking.started'
+             when event.event_type like 'booking.cancelled\_by\_%' then 'booking.cancelled'
+             when event.event_type = 'booking.disputed' then 'dispute.opened'
+             when event.event_type = 'booking.resolved' then 'dispute.resolved'
+             when event.event_type = 'review.received' then 'review.received'
+           end as template_key,
+           -- Who is told: one party, the other party than the actor, or both.
+           case
+             when event.event_type = 'booking.requested' then 'provider'
+             when event.event_type in ('booking.accepted', 'booking.declined', 'booking.expired', 'booking.in_progress') then 'customer'
+             when event.event_type = 'booking.resolved' then 'both'
+             when event.event_type = 'review.received' then 'subject'
+             when e.actor = 'customer' then 'provider'
+             when e.actor = 'provider' then 'customer'
+             else 'both'
+           end as told,
+           jsonb_strip_nulls(jsonb_build_object(
+             'booking_id', b.id,
+             'listing_id', b.listing_id,
+             'listing_title', coalesce(l.title ->> 'en', (select t.value from jsonb_each_text(l.title) as t order by t.key limit 1)),
+             'starts_at', b.starts_at,
+             'when', to_char(b.starts_at at time zone b.time_zone, 'Dy DD Mon, HH24:MI'),
+             'customer_name', cp.display_name,
+             'provider_name', p.business_name,
+             'status', b.status,
+             'actor', e.actor,
+             'reason', event.payload ->> 'reason',
+             'dispute_id', event.payload ->> 'dispute_id',
+             'outcome', event.payload ->> 'outcome',
+             'refund_minor', event.payload -> 'refund_minor',
+             'currency_code', case when event.event_type = 'booking.resolved' then b.currency_code end,
+             'review_id', event.payload ->> 'review_id',
+             'author_role', event.payload ->> 'author_role'
+           )) as params
+    from public.bookings as b
+    join public.service_listings as l on l.id = b.listing_id
+    join public.providers as p on p.id = b.provider_id
+    left join public.profiles as cp on cp.id = b.customer_id
+    cross join lateral (select event.payload ->> 'actor' as actor) as e
+    where b.id = event.booking_id
+  )
+  select r.user_id, f.template_key, f.params,
+         -- A customer must not miss a cancelled job: SMS where push cannot reach them.
+         f.template_key = 'booking.cancelled' and r.user_id = f.customer_id
+  from facts as f
+  cross join lateral (
+    select f.customer_id where f.told in ('customer', 'both')
+    union all
+    select f.provider_id where f.told in ('provider', 'both')
+    union all
+    select (event.payload ->> 'subject_id')::uuid where f.told = 'subject'
+  ) as r (user_id)
+  where f.template_key is not null and r.user_id is not null;
+$$;
+revoke execute on function private.booking_event_notices(public.booking_events) from public;
+
+-- Turns up to `batch_size` unprocessed outbox events into notifications, oldest first,
+-- and marks them processed in the same transaction. Concurrent senders take disjoint
+-- batches (skip locked) and notify in user order, so they never deadlock on a user's
+-- counters. Returns how many events it processed.
+create function private.send_booking_notices(batch_size integer default 500)
+returns integer
+volatile
+security definer
+set search_path = ''
+language plpgsql
+as $$
+declare
+  events public.booking_events[];
+  notice record;
+begin
+  with taken as (
+    update public.booking_events as e
+    set processed_at = now()
+    where e.id in (
+      select x.id from public.booking_events as x
+      where x.processed_at is null
+      order by x.id
+      limit greatest(1, least(coalesce(batch_size, 500), 10000))
+      for update skip locked)
+    returning e.*
+  )
+  select coalesce(array_agg(t order by t.id), '{}') into events from taken as t;
+  for notice in
+    select n.user_id, n.template_key, n.params, n.critical
+    from generate_subscripts(events, 1) as i
+    cross join lateral private.booking_event_notices(events[i]) as n
+    order by n.user_id, i
+  loop
+    perform private.notify(notice.user_id, notice.template_key, notice.params, null, notice.critical);
+  end loop;
+  return cardinality(events);
+end;
+$$;
+revoke execute on function private.send_booking_notices(integer) from public;
+grant execute on function private.send_booking_notices(integer) to service_role;
+
+-- Push and SMS texts (English; markets add their locales).
+insert into private.notification_templates (template_key, locale, title, body, sms_body) values
+  ('booking.requested', 'en', 'New booking request', '{listing_title} on {when}. Accept or decline it in the app.', null),
+  ('booking.accepted', 'en', 'Booking confirmed', '{provider_name} accepted {listing_title} on {when}.', null),
+  ('booking.declined', 'en', 'Booking declined', '{provider_name} cannot take {listing_title} on {when}.', null),
+  ('booking.expired', 'en', 'Request expired', '{provider_name} did not answer your request for {when} in time.', null),
+  ('booking.started', 'en', 'Job started', '{provider_name} started {listing_title}.', null),
+  ('booking.completed', 'en', 'Job completed', '{listing_title} on {when} is done. How did it go?', null),
+  ('booking.cancelled', 'en', 'Booking cancelled', '{listing_title} on {when} was cancelled.',
+   '{app_name}: your booking for {when} was cancelled.'),
+  ('booking.rescheduled', 'en', 'Booking moved', '{listing_title} now starts {when}.', null),
+  ('dispute.opened', 'en', 'Dispute opened', 'A dispute was opened about {listing_title} on {when}.', null),
+  ('dispute.resolved', 'en', 'Dispute resolved', 'The dispute about {listing_title} on {when} is resolved.', null),
+  ('review.received', 'en', 'New review', 'You have a new review for {listing_title}. Leave yours to see it.', null)
+on conflict on constraint notification_templates_pkey do nothing;
+
+-- With pg_cron, pending events are sent every 10 seconds; without it, payments-reconcile
+-- sends them every minute.
+do $cron$
+begin
+  if exists (select from pg_extension where extname = 'pg_cron') then
+    execute $job$select cron.schedule('soko-send-booking-notices', '10 seconds',
+                                      'select private.send_booking_notices(5000)')$job$;
+  end if;
+end
+$cron$;
