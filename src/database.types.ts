@@ -81,14 +81,14 @@ isOneToOne: false
                   ]
                 },"booking_events": {
                   Row: {
-                    "booking_id": string,"created_at": string,"event_type": string,"id": number,"payload": NonNullable<Json>,"processed_at": string | null
+                    "booking_id": string,"created_at": string,"event_type": string,"id": number,"notified_at": string | null,"payload": NonNullable<Json>,"processed_at": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "booking_id": string,"created_at"?: string,"event_type": string,"id"?: never,"payload": NonNullable<Json>,"processed_at"?: string | null
+                    "booking_id": string,"created_at"?: string,"event_type": string,"id"?: never,"notified_at"?: string | null,"payload": NonNullable<Json>,"processed_at"?: string | null
                   }
                   Update: {
-                    "booking_id"?: string,"created_at"?: string,"event_type"?: string,"id"?: never,"payload"?: NonNullable<Json>,"processed_at"?: string | null
+                    "booking_id"?: string,"created_at"?: string,"event_type"?: string,"id"?: never,"notified_at"?: string | null,"payload"?: NonNullable<Json>,"processed_at"?: string | null
                   }
                   Relationships: [
                     {

@@ -426,7 +426,13 @@ begin
   )
   select coalesce(array_agg(t order by t.user_id, t.id), '{}') into notices from taken as t;
   foreach notice in array notices loop
-    perform private.notify(notice.user_id, notice.template_key, notice.params, notice.collapse_key, notice.critical);
+    -- A user who has deleted their account (or is deleting it right now: only a delete
+    -- locks a profile against KEY SHARE) has nobody left to tell. Skipping them keeps one
+    -- gone user from holding up everyone's notifications, and never waits on a delete
+    -- that is cascading towards rows this batch holds.
+    if exists (select from public.profiles as p where p.id = notice.user_id for key share skip locked) then
+      perform private.notify(notice.user_id, notice.template_key, notice.params, notice.collapse_key, notice.critical);
+    end if;
   end loop;
   return cardinality(notices);
 end;
@@ -1092,7 +1098,9 @@ begin
       jsonb_build_object('amount', private.format_money(payment.amount_minor, payment.currency), 'amount_minor', payment.amount_minor,
                          'currency', payment.currency, 'payment_id', payment.id, 'booking_id', payment.booking_id,
                          'status', report_status, 'reason', apply_payment_report.failure_reason),
-      'payment:' || payment.id);
+      'payment:' || payment.id,
+      -- Critical: the booking stays unpaid, and SMS reaches a customer push cannot.
+      true);
   elsif report_status = 'refunded' then
     -- Refunded at the gateway, outside our refund flow (e.g. from Payme's cabinet).
     if payment.captured_minor - payment.refunded_minor > 0 then

@@ -137,6 +137,8 @@ create table public.chat_messages (
 );
 -- History, newest first, keyset on id: a page is one backward range scan.
 create index chat_messages_thread_id on public.chat_messages (thread_id, id);
+-- Storage asks which message an attachment belongs to (text messages have no entry).
+create index chat_messages_attachment_path on public.chat_messages (attachment_path) where attachment_path is not null;
 
 alter table public.chat_messages enable row level security;
 revoke all on table public.chat_messages from anon, authenticated;
@@ -398,9 +400,11 @@ $$;
 revoke execute on function private.can_upload_chat_attachment(text) from public;
 grant execute on function private.can_upload_chat_attachment(text) to authenticated, service_role;
 
--- Storage: whether the caller may read this chat-attachments object: its folder is a
--- thread they take part in.
-create function private.can_read_chat_attachment(name text)
+-- Storage: whether the caller may read this chat-attachments object. Participants of
+-- the thread (its folder) read the files of its messages that are not deleted, and their
+-- own uploads; so deleting a message takes its file from the other side at once.
+-- Admins read the files of reported messages (the report keeps the path).
+create function private.can_read_chat_attachment(name text, owner_id text)
 returns boolean
 stable
 security definer
@@ -409,13 +413,26 @@ language plpgsql
 as $$
 declare
   folder text := split_part(name, '/', 1);
+  thread uuid;
 begin
-  return folder ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-     and private.is_chat_participant(folder::uuid);
+  if folder !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    return false;
+  end if;
+  thread := folder::uuid;
+  if private.is_chat_participant(thread) then
+    return owner_id = (select auth.uid())::text
+        or exists (
+          select from public.chat_messages as m
+          where m.attachment_path = can_read_chat_attachment.name and m.thread_id = thread and m.deleted_at is null);
+  end if;
+  return private.has_role('admin')
+     and exists (
+       select from public.chat_reports as r
+       where r.thread_id = thread and r.message_attachment_path = can_read_chat_attachment.name);
 end;
 $$;
-revoke execute on function private.can_read_chat_attachment(text) from public;
-grant execute on function private.can_read_chat_attachment(text) to authenticated, service_role;
+revoke execute on function private.can_read_chat_attachment(text, text) from public;
+grant execute on function private.can_read_chat_attachment(text, text) to authenticated, service_role;
 
 -- What a notification or inbox shows of a message.
 create function private.chat_preview(message public.chat_messages)
@@ -694,7 +711,7 @@ create policy objects_select_owner_or_admin on storage.objects
   using (
     (bucket_id in ('avatars', 'verification-documents') and private.is_own_object(name))
     or (bucket_id = 'verification-documents' and (select private.has_role('admin')))
-    or (bucket_id = 'chat-attachments' and private.can_read_chat_attachment(name))
+    or (bucket_id = 'chat-attachments' and private.can_read_chat_attachment(name, owner_id))
   );
 
 -- Active users upload into their own folder, or into a chat thread they may write in.

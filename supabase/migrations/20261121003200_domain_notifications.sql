@@ -2,7 +2,7 @@
 --
 -- Bookings, disputes and reviews write their events into the booking_events outbox in
 -- the transaction that makes them; private.send_booking_notices turns each event into
--- a notification for each party it concerns and marks it processed, in one
+-- a notification for each party it concerns and marks it notified, in one
 -- transaction, so every event notifies exactly once however often the sender runs or
 -- however many run at once. pg_cron runs it every 10 seconds where it is installed;
 -- payments-reconcile (every minute) runs it everywhere. Keeping private.notify out of
@@ -21,6 +21,11 @@
 --   booking.resolved             → both parties                          dispute.resolved
 --   review.received              → the reviewed party (no rating or text: reviews are double-blind)
 -- Payments, payouts and chat notify through their own paths (payment_notices, send_message).
+
+-- Notifying is one consumer of the outbox among others (Money may act on the same
+-- events), so it keeps its own mark instead of processed_at.
+alter table public.booking_events add column notified_at timestamptz;
+create index booking_events_unnotified on public.booking_events (id) where notified_at is null;
 
 -- A review on its booking's outbox, so it notifies like the booking's other events.
 create function private.record_review_event()
@@ -116,8 +121,8 @@ as $$
 $$;
 revoke execute on function private.booking_event_notices(public.booking_events) from public;
 
--- Turns up to `batch_size` unprocessed outbox events into notifications, oldest first,
--- and marks them processed in the same transaction. Concurrent senders take disjoint
+-- Turns up to `batch_size` outbox events not yet notified into notifications, oldest first,
+-- and marks them notified in the same transaction. Concurrent senders take disjoint
 -- batches (skip locked) and notify in user order, so they never deadlock on a user's
 -- counters. Returns how many events it processed.
 create function private.send_booking_notices(batch_size integer default 500)
@@ -133,10 +138,10 @@ declare
 begin
   with taken as (
     update public.booking_events as e
-    set processed_at = now()
+    set notified_at = now()
     where e.id in (
       select x.id from public.booking_events as x
-      where x.processed_at is null
+      where x.notified_at is null
       order by x.id
       limit greatest(1, least(coalesce(batch_size, 500), 10000))
       for update skip locked)
@@ -147,6 +152,10 @@ begin
     select n.user_id, n.template_key, n.params, n.critical
     from generate_subscripts(events, 1) as i
     cross join lateral private.booking_event_notices(events[i]) as n
+    -- Someone who has deleted their account, or is deleting it right now (only a delete
+    -- locks a profile against KEY SHARE), has nobody left to tell. Not waiting for them
+    -- matters: their delete cascades to these events, which this batch holds locked.
+    where exists (select from public.profiles as p where p.id = n.user_id for key share skip locked)
     order by n.user_id, i
   loop
     perform private.notify(notice.user_id, notice.template_key, notice.params, null, notice.critical);

@@ -18,12 +18,45 @@ describe('the chat-attachments bucket', () => {
     });
   });
 
-  it("both participants read the thread's attachments", async () => {
+  it("both participants read the thread's attachments once sent; an upload not yet sent is its uploader's alone", async () => {
     await rollback(async (tx) => {
       const { customer, provider, thread } = await conversation(tx);
       const name = await uploadAttachment(tx, customer, thread.id);
       expect(await visibleAttachments(tx, customer, `${thread.id}/`)).toEqual([name]);
+      expect(await visibleAttachments(tx, provider, `${thread.id}/`)).toEqual([]);
+      await send(tx, customer, thread.id, null, { attachmentPath: name });
+      expect(await visibleAttachments(tx, customer, `${thread.id}/`)).toEqual([name]);
       expect(await visibleAttachments(tx, provider, `${thread.id}/`)).toEqual([name]);
+    });
+  });
+
+  it("deleting a message takes its file from the other side at once (the sender keeps their own upload)", async () => {
+    await rollback(async (tx) => {
+      const { customer, provider, thread } = await conversation(tx);
+      const name = await uploadAttachment(tx, customer, thread.id);
+      const message = await send(tx, customer, thread.id, null, { attachmentPath: name });
+      await asUser(tx, customer, (q) => q`select public.delete_message(${message.id.toString()}::bigint)`);
+      expect(await visibleAttachments(tx, provider, `${thread.id}/`)).toEqual([]);
+      expect(await visibleAttachments(tx, provider, name)).toEqual([]);
+      expect(await visibleAttachments(tx, customer, `${thread.id}/`)).toEqual([name]);
+    });
+  });
+
+  it('admins read the file of a reported message, and no other', async () => {
+    await rollback(async (tx) => {
+      const { customer, provider, thread } = await conversation(tx);
+      const admin = await createAdmin(tx);
+      const reported = await uploadAttachment(tx, provider, thread.id);
+      const other = await uploadAttachment(tx, provider, thread.id);
+      const message = await send(tx, provider, thread.id, null, { attachmentPath: reported });
+      await send(tx, provider, thread.id, null, { attachmentPath: other });
+      expect(await visibleAttachments(tx, admin, `${thread.id}/`)).toEqual([]);
+      await asUser(tx, customer, (q) => q`select public.report_message(${message.id.toString()}::bigint, 'harassment', 'Offensive picture')`);
+      expect(await visibleAttachments(tx, admin, `${thread.id}/`)).toEqual([reported]);
+      // Still after the admin deletes the message: the report keeps the evidence.
+      await asUser(tx, admin, (q) => q`select public.delete_message(${message.id.toString()}::bigint)`);
+      expect(await visibleAttachments(tx, admin, `${thread.id}/`)).toEqual([reported]);
+      expect(await visibleAttachments(tx, customer, `${thread.id}/`)).toEqual([other]);
     });
   });
 

@@ -113,6 +113,9 @@ describe('payment events', () => {
         payment_id: payment.id, booking_id: d.booking.id, amount: '40.00 GHS', status: 'failed', reason: 'APPROVAL_REJECTED',
       });
       expect(await received(tx, d.provider, 'payment.failed')).toEqual([]);
+      // Critical: it may fall back to SMS where the market enables it.
+      const [flag] = await tx`select critical from public.notifications where id = ${notes[0]!.id}`;
+      expect(flag!.critical).toBe(true);
 
       await expectNothingMore(tx, parties, async () => {
         expect(await callback(tx, payment, report, event)).toMatchObject({ result: 'duplicate' });
@@ -152,6 +155,22 @@ describe('payout events', () => {
         expect(await report('failed')).toEqual([{ status: 'succeeded' }]);
       });
       expect(await received(tx, paid.provider, 'payout.failed')).toEqual([]);
+    });
+  });
+});
+
+describe('the payment notice outbox', () => {
+  it('skips a user who has deleted their account since, and still delivers everyone else’s', async () => {
+    await rollback(async (tx) => {
+      const d = await deal(tx, { priceMinor: 4_000 });
+      await deliver(tx);
+      await tx`
+        insert into private.payment_notices (user_id, template_key, params)
+        values (${randomUUID()}, 'payment.succeeded', '{}'), (${d.customer.id}, 'payment.succeeded', '{"amount": "1.00 GHS"}')`;
+      await deliver(tx);
+      expect(await received(tx, d.customer, 'payment.succeeded')).toHaveLength(1);
+      const [left] = await tx`select count(*)::int as n from private.payment_notices`;
+      expect(left!.n).toBe(0);
     });
   });
 });
