@@ -208,6 +208,9 @@ export interface ReconcileRound {
   refunds: RefundRound;
   payouts: PayoutRound;
   escrowReleased: number;
+  /** Booking requests expired, and reviews published when their window closed. */
+  requestsExpired: number;
+  reviewsPublished: number;
   /** Notifications sent from the outbox. */
   notified: number;
   /** Booking, dispute and review events turned into notifications. */
@@ -220,9 +223,22 @@ export async function reconcileAll(sql: Sql, gateways: Gateways, options: Reconc
   const refunds = await runRefunds(sql, gateways, { ...(options.batchSize ? { batchSize: options.batchSize } : {}), ...(options.log ? { log: options.log } : {}) });
   const payouts = await runPayouts(sql, gateways, { ...(options.batchSize ? { batchSize: options.batchSize } : {}), ...(options.log ? { log: options.log } : {}) });
   const [released] = await asService(sql, (tx) => tx`select private.release_held_escrow(500) as n`);
+  // What pg_cron does where it is installed: requests nobody accepted in time expire
+  // (and notify), and reviews whose blind window has passed are published into ratings.
+  const [housekeeping] = await asService(sql, (tx) => tx`
+    select private.expire_booking_requests() as expired, private.publish_due_reviews() as published`);
   let notified = 0;
   for (let sent = -1; sent !== 0 && notified < 20_000; notified += sent) sent = await sendNotices(sql, options.log, 1_000);
   let bookingEvents = 0;
   for (let sent = -1; sent !== 0 && bookingEvents < 20_000; bookingEvents += sent) sent = await sendBookingNotices(sql, options.log, 1_000);
-  return { payments, refunds, payouts, escrowReleased: toNumber(released!.n), notified, bookingEvents };
+  return {
+    payments,
+    refunds,
+    payouts,
+    escrowReleased: toNumber(released!.n),
+    requestsExpired: toNumber(housekeeping!.expired),
+    reviewsPublished: toNumber(housekeeping!.published),
+    notified,
+    bookingEvents,
+  };
 }

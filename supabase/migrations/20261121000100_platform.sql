@@ -13,6 +13,22 @@ create extension if not exists pg_trgm with schema extensions;
 create extension if not exists cube with schema extensions;
 create extension if not exists earthdistance with schema extensions;
 
+-- pg_cron runs the periodic jobs (expiring requests, publishing reviews, sending
+-- notifications, releasing escrow) wherever it is available, as on Supabase, where it
+-- is created in pg_catalog. Elsewhere (or where it is not preloaded) the jobs run
+-- lazily and from payments-reconcile.
+do $cron$
+begin
+  if exists (select from pg_available_extensions where name = 'pg_cron') then
+    begin
+      create extension if not exists pg_cron with schema pg_catalog;
+    exception when others then
+      raise notice 'pg_cron is not usable here (%): periodic jobs run lazily and from payments-reconcile', sqlerrm;
+    end;
+  end if;
+end
+$cron$;
+
 -- Helpers that bypass RLS or are not part of the API live here; PostgREST does not
 -- expose it. Policies call some of these helpers, so API roles get usage on the
 -- schema and execute on exactly those helpers.

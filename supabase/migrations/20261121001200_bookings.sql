@@ -502,7 +502,8 @@ revoke execute on function private.lock_provider_calendar(uuid) from public;
 
 -- The share of the price (0 to 1) the customer gets back if the booking ends now or
 -- ended by cancellation: everything when the provider or an admin cancelled, or the
--- booking never went ahead (still requested, declined, expired); the market's tier for
+-- booking never went ahead (still requested, declined, expired, or withdrawn by the
+-- customer before the provider accepted it); the market's tier for
 -- the notice the customer gave when they cancel (or would give cancelling at `at`);
 -- nothing once the service started (disputes decide refunds from there).
 create function private.booking_refund_fraction(booking_id uuid, at timestamptz default now())
@@ -520,7 +521,8 @@ begin
   if not found then
     perform private.raise_error('booking_not_found', jsonb_build_object('booking_id', booking_id));
   end if;
-  if booking.status in ('requested', 'declined', 'expired', 'cancelled_by_provider', 'cancelled_by_admin') then
+  if booking.status in ('requested', 'declined', 'expired', 'cancelled_by_provider', 'cancelled_by_admin')
+     or (booking.status = 'cancelled_by_customer' and booking.accepted_at is null) then
     return 1;
   end if;
   if booking.status not in ('accepted', 'cancelled_by_customer') then

@@ -233,6 +233,30 @@ describe('payments-reconcile', () => {
   });
 });
 
+describe('payments-reconcile without pg_cron', () => {
+  it('expires a request nobody accepted in time, and its customer is told', async () => {
+    const d = await deal(db(), { priceMinor: 3_000 });
+    await db()`update public.bookings set expires_at = now() - interval '1 minute' where id = ${d.booking.id}`;
+    const { serviceRole } = await apiKeys();
+    const response = await reconcileHandler({ sql, verifier, gateways: gatewaysOf([fake()]), log: silent })(post('https://x/payments-reconcile', {}, serviceRole));
+    expect(response.status).toBe(200);
+    expect((await response.json()).requestsExpired).toBeGreaterThanOrEqual(1);
+    const [booking] = await db()`select status from public.bookings where id = ${d.booking.id}`;
+    expect(booking!.status).toBe('expired');
+    // Told once (another file's rolled-back transaction may hold the event a moment).
+    for (let waited = 0; waited < 100; waited++) {
+      const [left] = await db()`select count(*)::int as n from public.booking_events where booking_id = ${d.booking.id} and notified_at is null`;
+      if (left!.n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await db()`select private.send_booking_notices()`;
+    }
+    const [told] = await db()`
+      select count(*)::int as n from public.notifications
+      where user_id = ${d.customer.id} and template_key = 'booking.expired' and params ->> 'booking_id' = ${d.booking.id}`;
+    expect(told!.n).toBe(1);
+  });
+});
+
 describe('payouts', () => {
   it('a provider withdraws and the payout is sent at once', async () => {
     // Committed fixtures use UZS, so GHS accounts other files read exactly stay untouched.

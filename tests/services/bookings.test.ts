@@ -474,6 +474,44 @@ describe('cancellation refunds', () => {
     });
   });
 
+  it('each market has its own tiers, which its admins set', async () => {
+    await rollback(async (tx) => {
+      const { kwame, ama, admin, listing } = await scene(tx);
+      const bobur = await createProvider(tx, { market: 'uz' });
+      const dilnoza = await createCustomer(tx, 'uz');
+      const uzListing = await createListing(tx, bobur, { priceMinor: 20000 });
+      await asUser(tx, admin, async (q) => {
+        await q`delete from public.cancellation_refund_tiers where market_code = 'uz'`;
+        await q`insert into public.cancellation_refund_tiers (market_code, min_notice, refund_percent)
+                values ('uz', interval '24 hours', 100), ('uz', interval '6 hours', 25), ('uz', interval '0', 0)`;
+      });
+      const quote = async (customer: TestUser, provider: TestUser, on: Listing, hours: number) => {
+        const booking = await requestBooking(tx, customer, on, inHours(hours));
+        await transition(tx, provider, booking.id, 'accepted');
+        const [row] = await asUser(tx, customer, (q) => q`select refund_percent from public.booking_refund_quote(${booking.id})`);
+        return row!.refund_percent;
+      };
+      expect(await quote(dilnoza, bobur, uzListing, 30)).toBe('100.00');
+      expect(await quote(ama, kwame, listing, 30)).toBe('50.00');
+      expect(await quote(dilnoza, bobur, uzListing, 10)).toBe('25.00');
+      expect(await quote(ama, kwame, listing, 10)).toBe('0.00');
+    });
+  });
+
+  it('a customer withdrawing a request the provider never accepted gets everything back, however late', async () => {
+    await rollback(async (tx) => {
+      const { ama, listing } = await scene(tx);
+      const booking = await requestBooking(tx, ama, listing, inHours(10));
+      const [quote] = await asUser(tx, ama, (q) => q`select * from public.booking_refund_quote(${booking.id})`);
+      expect(quote).toEqual({ refund_percent: '100.00', refund_minor: 15000n, currency_code: 'GHS' });
+      await transition(tx, ama, booking.id, 'cancelled_by_customer', 'Found someone sooner');
+      const [money] = await asService(tx, (q) => q`
+        select private.booking_refund_fraction(${booking.id}) as fraction, private.booking_refund_minor(${booking.id}) as minor`);
+      expect(Number(money!.fraction)).toBe(1);
+      expect(money!.minor).toBe(15000n);
+    });
+  });
+
   it('a provider’s or admin’s cancellation refunds everything', async () => {
     await rollback(async (tx) => {
       const { kwame, ama, listing } = await scene(tx);

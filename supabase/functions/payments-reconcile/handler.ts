@@ -3,8 +3,9 @@
 //   {older_than_seconds?, batch_size?}
 // asks gateways about payments still pending past the threshold (expiring those past
 // their approval window), sends booked gateway refunds, sends and checks payouts,
-// releases escrow whose market hold has passed, and sends the notifications waiting in
-// the payment and booking outboxes. Answers what it did.
+// releases escrow whose market hold has passed, expires booking requests nobody
+// accepted in time, publishes reviews whose blind window closed, and sends the
+// notifications waiting in the payment and booking outboxes. Answers what it did.
 import type postgres from 'postgres';
 import { z } from 'zod';
 import { authenticate, type JwtVerifier } from '../../../src/auth/jwt.ts';
