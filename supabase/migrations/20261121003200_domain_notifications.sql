@@ -166,6 +166,54 @@ $$;
 revoke execute on function private.send_booking_notices(integer) from public;
 grant execute on function private.send_booking_notices(integer) to service_role;
 
+-- Live status on the users' own Realtime topics: when a booking or a payment changes
+-- status, its parties' open apps hear it at once on user:<id> ('booking_status',
+-- 'payment_status'), without waiting for the notification. A new request reaches the
+-- provider as its notification: request_booking is the hot write (P1), so it gets no
+-- trigger.
+create function private.broadcast_booking_status()
+returns trigger
+volatile
+security definer
+set search_path = ''
+language plpgsql
+as $$
+declare
+  payload jsonb := jsonb_build_object(
+    'booking_id', new.id, 'status', new.status, 'from_status', old.status,
+    'starts_at', new.starts_at, 'ends_at', new.ends_at, 'changed_at', new.status_changed_at);
+begin
+  perform private.broadcast_to_user(new.customer_id, 'booking_status', payload);
+  perform private.broadcast_to_user(new.provider_id, 'booking_status', payload);
+  return null;
+end;
+$$;
+revoke execute on function private.broadcast_booking_status() from public;
+
+create trigger bookings_broadcast_status after update of status on public.bookings
+  for each row when (old.status is distinct from new.status)
+  execute function private.broadcast_booking_status();
+
+create function private.broadcast_payment_status()
+returns trigger
+volatile
+security definer
+set search_path = ''
+language plpgsql
+as $$
+begin
+  perform private.broadcast_to_user(new.payer_id, 'payment_status', jsonb_build_object(
+    'payment_id', new.id, 'booking_id', new.booking_id, 'status', new.status, 'from_status', old.status,
+    'amount_minor', new.amount_minor, 'currency', new.currency));
+  return null;
+end;
+$$;
+revoke execute on function private.broadcast_payment_status() from public;
+
+create trigger payments_broadcast_status after update of status on public.payments
+  for each row when (old.status is distinct from new.status)
+  execute function private.broadcast_payment_status();
+
 -- Push and SMS texts (English; markets add their locales).
 insert into private.notification_templates (template_key, locale, title, body, sms_body) values
   ('booking.requested', 'en', 'New booking request', '{listing_title} on {when}. Accept or decline it in the app.', null),

@@ -226,6 +226,39 @@ describe('chat events', () => {
   });
 });
 
+describe('live status on user:<id>', () => {
+  /** What the database broadcast on the user's topic with this event. */
+  async function heard(tx: Tx, user: TestUser, event: string): Promise<Record<string, unknown>[]> {
+    const rows = await tx`
+      select payload from realtime.messages
+      where topic = ${`user:${user.id}`} and event = ${event} and extension = 'broadcast' and private`;
+    return rows.map((r) => r.payload as Record<string, unknown>);
+  }
+
+  it('a booking’s status change reaches both parties at once, and nobody else', async () => {
+    await rollback(async (tx) => {
+      const { provider, customer, listing } = await scene(tx);
+      const stranger = await createCustomer(tx);
+      const booking = await requestBooking(tx, customer, listing, utcDay(3, 10));
+      expect(await heard(tx, provider, 'booking_status')).toEqual([]); // a new request arrives as its notification
+      await transition(tx, provider, booking.id, 'accepted');
+      for (const user of [customer, provider]) {
+        expect(await heard(tx, user, 'booking_status')).toEqual([
+          expect.objectContaining({ booking_id: booking.id, status: 'accepted', from_status: 'requested' }),
+        ]);
+      }
+      expect(await heard(tx, stranger, 'booking_status')).toEqual([]);
+      // Only the owner of the topic may receive it (the realtime.messages policies).
+      const read = (user: TestUser) => asUser(tx, user, async (q) => {
+        await q`select set_config('realtime.topic', ${`user:${customer.id}`}, true)`;
+        return q`select id from realtime.messages where topic = ${`user:${customer.id}`} and event = 'booking_status'`;
+      });
+      expect(await read(customer)).toHaveLength(1);
+      expect(await read(stranger)).toEqual([]);
+    });
+  });
+});
+
 describe('the outbox sender', () => {
   it('notifies each event once when two senders run at once (real connections)', async () => {
     const sql = db();

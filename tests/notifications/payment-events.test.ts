@@ -174,3 +174,21 @@ describe('the payment notice outbox', () => {
     });
   });
 });
+
+describe('live payment status on user:<id>', () => {
+  it('the payer hears the payment settle at once on their own topic', async () => {
+    await rollback(async (tx) => {
+      const d = await deal(tx, { priceMinor: 4_000 });
+      const payment = await startPayment(tx, d.customer, d.booking.id);
+      await callback(tx, payment, { status: 'succeeded', amount: payment.amount_minor, transactionId: `tx-${randomUUID()}` });
+      const heard = async (user: TestUser) =>
+        (await tx`
+          select payload from realtime.messages
+          where topic = ${`user:${user.id}`} and event = 'payment_status' and private`).map((r) => r.payload);
+      expect(await heard(d.customer)).toEqual([
+        expect.objectContaining({ payment_id: payment.id, booking_id: d.booking.id, status: 'succeeded', from_status: 'pending' }),
+      ]);
+      expect(await heard(d.provider)).toEqual([]);
+    });
+  });
+});
