@@ -35,9 +35,12 @@ insert into demo_users values
   ('5a1e0000-0000-4000-8000-000000000001', '233200000001', 'gh', 'Ama Mensah',      'en',      '{customer}'),
   ('5a1e0000-0000-4000-8000-000000000002', '233200000002', 'gh', 'Kwame Boateng',   'en',      '{customer,provider}'),
   ('5a1e0000-0000-4000-8000-000000000003', '233200000003', 'gh', 'Yaw Owusu',       'en',      '{customer,provider}'),
+  ('5a1e0000-0000-4000-8000-000000000004', '233200000004', 'gh', 'Efua Asante',     'en',      '{customer,provider}'),
   ('5a1e0000-0000-4000-8000-000000000009', '233200000009', 'gh', 'Soko Admin',      'en',      '{customer,admin}'),
   ('5a1e0000-0000-4000-8000-000000000011', '998900000001', 'uz', 'Dilnoza Karimova', 'uz-Latn', '{customer}'),
   ('5a1e0000-0000-4000-8000-000000000012', '998900000002', 'uz', 'Bobur Usmonov',   'uz-Latn', '{customer,provider}'),
+  ('5a1e0000-0000-4000-8000-000000000013', '998900000003', 'uz', 'Malika Rahimova', 'uz-Latn', '{customer,provider}'),
+  ('5a1e0000-0000-4000-8000-000000000014', '998900000004', 'uz', 'Jasur Tursunov',  'uz-Cyrl', '{customer,provider}'),
   ('5a1e0000-0000-4000-8000-000000000021', '201000000001', 'eg', 'Mona Hassan',     'ar',      '{customer}'),
   ('5a1e0000-0000-4000-8000-000000000022', '201000000002', 'eg', 'Karim Atelier',   'ar',      '{customer,seller}'),
   ('5a1e0000-0000-4000-8000-000000000023', '201000000003', 'eg', 'Khan Store',      'ar',      '{customer,seller}'),
@@ -116,7 +119,8 @@ values
    '{"en": "Hair", "bn": "চুলের যত্ন", "ar": "تصفيف الشعر", "uz-Latn": "Sartaroshlik", "uz-Cyrl": "Сартарошлик", "ru": "Парикмахер"}')
 on conflict (id) do nothing;
 
--- The demo providers of seed's first part: Kwame and Yaw in Accra, Bobur in Tashkent.
+-- The demo providers of seed's first part: Kwame, Yaw and Efua in Accra; Bobur, Malika
+-- and Jasur in Tashkent.
 -- Verified, as an admin would have approved them.
 insert into public.providers
   (id, market_code, business_name, bio, skills, certifications, years_experience, service_radius_m, time_zone,
@@ -130,14 +134,26 @@ values
    '{electrical,wiring,inspection}', '{"Energy Commission Class A"}', 12, 20000, 'Africa/Accra', 'verified', now()),
   ('5a1e0000-0000-4000-8000-000000000012', 'uz', 'Usmonov Usta',
    '{"uz-Latn": "Santexnika va elektr ishlari, Toshkent boʻylab.", "uz-Cyrl": "Сантехника ва электр ишлари, Тошкент бўйлаб.", "ru": "Сантехника и электрика по всему Ташкенту."}',
-   '{santexnika,elektr}', '{}', 15, 25000, 'Asia/Tashkent', 'verified', now())
+   '{santexnika,elektr}', '{}', 15, 25000, 'Asia/Tashkent', 'verified', now()),
+  ('5a1e0000-0000-4000-8000-000000000004', 'gh', 'Asante Home Care',
+   '{"en": "Deep cleaning and laundry for homes and offices, Accra and Tema."}',
+   '{cleaning,laundry,ironing}', '{}', 6, 18000, 'Africa/Accra', 'verified', now()),
+  ('5a1e0000-0000-4000-8000-000000000013', 'uz', 'Malika Tozalash',
+   '{"uz-Latn": "Uy va ofislarni tozalash, kir yuvish.", "uz-Cyrl": "Уй ва офисларни тозалаш, кир ювиш.", "ru": "Уборка квартир и офисов, стирка."}',
+   '{tozalash,"kir yuvish"}', '{}', 4, 20000, 'Asia/Tashkent', 'verified', now()),
+  ('5a1e0000-0000-4000-8000-000000000014', 'uz', 'Tursunov Elektr',
+   '{"uz-Latn": "Elektr montaj va taʼmir, Chilonzor va Sergeli.", "uz-Cyrl": "Электр монтаж ва таъмир, Чилонзор ва Сергели.", "ru": "Электромонтаж и ремонт, Чиланзар и Сергели."}',
+   '{elektr,montaj}', '{"Elektr montajchi, 4-toifa"}', 11, 15000, 'Asia/Tashkent', 'verified', now())
 on conflict (id) do nothing;
 
 insert into public.provider_locations (provider_id, lat, lng)
 values
   ('5a1e0000-0000-4000-8000-000000000002', 5.5560, -0.1969),   -- Osu, Accra
   ('5a1e0000-0000-4000-8000-000000000003', 5.6360, -0.1610),   -- East Legon, Accra
-  ('5a1e0000-0000-4000-8000-000000000012', 41.3111, 69.2797)   -- Yunusobod, Tashkent
+  ('5a1e0000-0000-4000-8000-000000000012', 41.3111, 69.2797),  -- Yunusobod, Tashkent
+  ('5a1e0000-0000-4000-8000-000000000004', 5.6698, -0.0166),   -- Tema
+  ('5a1e0000-0000-4000-8000-000000000013', 41.2995, 69.2401),  -- Mirobod, Tashkent
+  ('5a1e0000-0000-4000-8000-000000000014', 41.2756, 69.2034)   -- Chilonzor, Tashkent
 on conflict (provider_id) do nothing;
 
 insert into public.provider_verifications
@@ -146,7 +162,8 @@ select p.id, 'approved', array[p.id::text || '/national-id.pdf'], now() - interv
        '5a1e0000-0000-4000-8000-000000000009'
 from public.providers as p
 where p.id in ('5a1e0000-0000-4000-8000-000000000002', '5a1e0000-0000-4000-8000-000000000003',
-               '5a1e0000-0000-4000-8000-000000000012')
+               '5a1e0000-0000-4000-8000-000000000004', '5a1e0000-0000-4000-8000-000000000012',
+               '5a1e0000-0000-4000-8000-000000000013', '5a1e0000-0000-4000-8000-000000000014')
   and not exists (select from public.provider_verifications as v where v.provider_id = p.id);
 
 insert into public.service_listings
@@ -175,14 +192,32 @@ values
    12000000, 'hourly', 60, 15, 15, 120, null),
   ('11570000-0000-4000-8000-000000000013', '5a1e0000-0000-4000-8000-000000000012', 'ca7e0000-0000-4000-8000-000000000013',
    '{"uz-Latn": "Mebel yigʻish", "uz-Cyrl": "Мебел йиғиш", "ru": "Сборка мебели", "en": "Furniture assembly"}',
-   '{}', 20000000, 'per_visit', 90, 0, 30, 180, 15000)
+   '{}', 20000000, 'per_visit', 90, 0, 30, 180, 15000),
+  ('11570000-0000-4000-8000-000000000005', '5a1e0000-0000-4000-8000-000000000004', 'ca7e0000-0000-4000-8000-000000000021',
+   '{"en": "Home deep clean"}', '{"en": "Kitchen, bathrooms and living areas, products included."}',
+   25000, 'per_visit', 180, 0, 30, 720, null),
+  ('11570000-0000-4000-8000-000000000006', '5a1e0000-0000-4000-8000-000000000004', 'ca7e0000-0000-4000-8000-000000000022',
+   '{"en": "Laundry and ironing"}', '{"en": "Collected, washed, ironed and returned the same day."}',
+   6000, 'hourly', 60, 0, 15, 240, 12000),
+  ('11570000-0000-4000-8000-000000000014', '5a1e0000-0000-4000-8000-000000000013', 'ca7e0000-0000-4000-8000-000000000021',
+   '{"uz-Latn": "Uyni tozalash", "uz-Cyrl": "Уйни тозалаш", "ru": "Уборка квартиры", "en": "Home cleaning"}',
+   '{"uz-Latn": "Oshxona, hammom va xonalar.", "uz-Cyrl": "Ошхона, ҳаммом ва хоналар.", "ru": "Кухня, ванная и комнаты."}',
+   30000000, 'per_visit', 180, 0, 30, 720, null),
+  ('11570000-0000-4000-8000-000000000015', '5a1e0000-0000-4000-8000-000000000013', 'ca7e0000-0000-4000-8000-000000000022',
+   '{"uz-Latn": "Kir yuvish va dazmollash", "uz-Cyrl": "Кир ювиш ва дазмоллаш", "ru": "Стирка и глажка", "en": "Laundry and ironing"}',
+   '{}', 8000000, 'hourly', 60, 0, 15, 240, null),
+  ('11570000-0000-4000-8000-000000000016', '5a1e0000-0000-4000-8000-000000000014', 'ca7e0000-0000-4000-8000-000000000012',
+   '{"uz-Latn": "Rozetka va chiroq oʻrnatish", "uz-Cyrl": "Розетка ва чироқ ўрнатиш", "ru": "Установка розеток и светильников", "en": "Sockets and lights"}',
+   '{"uz-Latn": "Uchtagacha rozetka yoki chiroq.", "uz-Cyrl": "Учтагача розетка ёки чироқ.", "ru": "До трёх розеток или светильников."}',
+   10000000, 'fixed', 45, 15, 15, 120, null)
 on conflict (id) do nothing;
 
 -- Monday to Saturday 08:00–18:00 local time; Kwame also on Sunday afternoons.
 insert into public.availability_rules (provider_id, weekday, start_time, end_time)
 select p.id, d.weekday, time '08:00', time '18:00'
 from unnest(array['5a1e0000-0000-4000-8000-000000000002', '5a1e0000-0000-4000-8000-000000000003',
-                  '5a1e0000-0000-4000-8000-000000000012']::uuid[]) as p (id)
+                  '5a1e0000-0000-4000-8000-000000000004', '5a1e0000-0000-4000-8000-000000000012',
+                  '5a1e0000-0000-4000-8000-000000000013', '5a1e0000-0000-4000-8000-000000000014']::uuid[]) as p (id)
 cross join generate_series(1, 6) as d (weekday)
 where not exists (select from public.availability_rules as r where r.provider_id = p.id)
 union all

@@ -237,6 +237,13 @@ describe('every services RPC, by persona', () => {
       { customerB: 'dispute_not_found', providerB: 'dispute_not_found' }],
     ['booking_refund_quote', (s) => `select * from public.booking_refund_quote('${s.booking.id}')`,
       { customerB: 'booking_not_found', providerB: 'booking_not_found' }],
+    ['open_dispute', (s) => `select public.open_dispute('${s.booking.id}', 'Not done')`,
+      // Only the booking's parties open disputes; admins resolve them.
+      { customerB: 'booking_not_found', providerB: 'booking_not_found', admin: 'booking_not_found' }],
+    ['add_dispute_evidence', (s) => `select public.add_dispute_evidence('${s.disputeId}', '${s.users.customerB.id}/photo.jpg')`,
+      { customerB: 'dispute_not_found', providerB: 'dispute_not_found' }],
+    ['submit_verification', (s) => `select public.submit_verification(array['${s.users.customerA.id}/id.pdf'])`,
+      { customerA: 'provider_role_required', customerB: 'provider_role_required', admin: 'provider_role_required' }],
     ['save_provider_profile', () => `select public.save_provider_profile('X', 'Africa/Accra', 5.6, -0.2)`,
       { customerA: 'provider_role_required', customerB: 'provider_role_required', admin: 'provider_role_required' }],
   ])('%s refuses the wrong personas with a stable code', async (_, sql, refusals) => {

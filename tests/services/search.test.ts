@@ -277,6 +277,18 @@ describe('search', () => {
         currency_code: 'UZS',
       });
       expect([...accra, ...tashkent].every((r) => r.next_slot_at instanceof Date)).toBe(true);
+      // A few verified demo providers in each services market, each with listings and hours.
+      const demo = await tx`
+        select p.market_code, count(*)::int as providers
+        from public.providers as p
+        where p.id::text like '5a1e0000-%' and p.verification_status = 'verified'
+          and exists (select from public.service_listings as l where l.provider_id = p.id and l.active)
+          and exists (select from public.availability_rules as r where r.provider_id = p.id)
+          and exists (select from public.provider_locations as b where b.provider_id = p.id)
+        group by p.market_code order by p.market_code`;
+      expect(demo).toEqual([{ market_code: 'gh', providers: 3 }, { market_code: 'uz', providers: 3 }]);
+      const cleaning = await search(tx, { query: 'Tozalash', near_lat: 41.3, near_lng: 69.24, radius_m: 20000, market: 'uz', locale: 'uz-Latn' });
+      expect(cleaning.map((r) => r.listing_id)).toContain('11570000-0000-4000-8000-000000000014');
     });
   });
 
