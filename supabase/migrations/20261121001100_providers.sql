@@ -108,8 +108,12 @@ create table public.provider_locations (
   provider_id uuid primary key references public.providers (id) on delete cascade,
   lat double precision not null,
   lng double precision not null,
-  -- The point on the earth's surface, computed once: search measures from it.
-  location extensions.earth generated always as (extensions.ll_to_earth(lat, lng)) stored,
+  -- The point search measures from: the base snapped to a grid of 0.002° (about 220 m
+  -- north-south), so that no sequence of searches (narrowing the radius, or moving the
+  -- point searched from until the provider drops out of reach) can pin down where the
+  -- provider lives more closely than that. Booking checks coverage from the exact base.
+  location extensions.earth generated always as (
+    extensions.ll_to_earth(round(lat / 0.002) * 0.002, round(lng / 0.002) * 0.002)) stored,
   updated_at timestamptz not null default now(),
   constraint provider_location_is_on_earth check (lat between -90 and 90 and lng between -180 and 180)
 );

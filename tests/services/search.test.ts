@@ -59,6 +59,33 @@ describe('search', () => {
     });
   });
 
+  it('cannot be used to pin down where a provider lives: two bases 60 m apart look the same to every search', async () => {
+    await rollback(async (tx) => {
+      // Both inside one 0.002° cell of the grid search measures from.
+      const home = await offer(tx, { lat: 8.5002, lng: -1.5002 });
+      const nextDoor = await offer(tx, { lat: 8.5006, lng: -1.4998 });
+      const origins = [HERE, north(0.7), { lat: 8.49, lng: -1.51 }, { lat: 8.5004, lng: -1.48 }];
+      for (const origin of origins) {
+        // The least radius that still finds each, to the metre, by bisection: what an
+        // attacker would do from three points to trilaterate the base.
+        const reach = async (listingId: string) => {
+          let [low, high] = [1, 5000];
+          while (low < high) {
+            const mid = Math.floor((low + high) / 2);
+            const rows = await search(tx, { near_lat: origin.lat, near_lng: origin.lng, radius_m: mid });
+            if (rows.some((r) => r.listing_id === listingId)) high = mid;
+            else low = mid + 1;
+          }
+          return low;
+        };
+        expect(await reach(home.listing.id)).toBe(await reach(nextDoor.listing.id));
+        const rows = await search(tx, { near_lat: origin.lat, near_lng: origin.lng, radius_m: 5000 });
+        const distance = (id: string) => rows.find((r) => r.listing_id === id)?.distance_m;
+        expect(distance(home.listing.id)).toBe(distance(nextDoor.listing.id));
+      }
+    });
+  });
+
   it('keeps to the search radius and to the area each listing is offered in', async () => {
     await rollback(async (tx) => {
       const inside = await offer(tx, north(3));
