@@ -86,7 +86,8 @@ as $$
              'listing_id', b.listing_id,
              'listing_title', coalesce(l.title ->> 'en', (select t.value from jsonb_each_text(l.title) as t order by t.key limit 1)),
              'starts_at', b.starts_at,
-             'when', to_char(b.starts_at at time zone b.time_zone, 'Dy DD Mon, HH24:MI'),
+             -- Digits only, so it reads the same in every language: 07.12.2026 10:00.
+             'when', to_char(b.starts_at at time zone b.time_zone, 'DD.MM.YYYY HH24:MI'),
              'customer_name', cp.display_name,
              'provider_name', p.business_name,
              'status', b.status,
@@ -214,7 +215,7 @@ create trigger payments_broadcast_status after update of status on public.paymen
   for each row when (old.status is distinct from new.status)
   execute function private.broadcast_payment_status();
 
--- Push and SMS texts (English; markets add their locales).
+-- Push and SMS texts: English, and the Uzbek market's languages (markets add theirs).
 insert into private.notification_templates (template_key, locale, title, body, sms_body) values
   ('booking.requested', 'en', 'New booking request', '{listing_title} on {when}. Accept or decline it in the app.', null),
   ('booking.accepted', 'en', 'Booking confirmed', '{provider_name} accepted {listing_title} on {when}.', null),
@@ -227,7 +228,41 @@ insert into private.notification_templates (template_key, locale, title, body, s
   ('booking.rescheduled', 'en', 'Booking moved', '{listing_title} now starts {when}.', null),
   ('dispute.opened', 'en', 'Dispute opened', 'A dispute was opened about {listing_title} on {when}.', null),
   ('dispute.resolved', 'en', 'Dispute resolved', 'The dispute about {listing_title} on {when} is resolved.', null),
-  ('review.received', 'en', 'New review', 'You have a new review for {listing_title}. Leave yours to see it.', null)
+  ('review.received', 'en', 'New review', 'You have a new review for {listing_title}. Leave yours to see it.', null),
+  -- Uzbek (Latin and Cyrillic) and Russian, for the Uzbek services market.
+  ('booking.requested', 'uz-Latn', 'Yangi buyurtma soʻrovi', '{listing_title}, {when}. Ilovada qabul qiling yoki rad eting.', null),
+  ('booking.accepted', 'uz-Latn', 'Buyurtma tasdiqlandi', '{provider_name} {when} uchun {listing_title} buyurtmasini qabul qildi.', null),
+  ('booking.declined', 'uz-Latn', 'Buyurtma rad etildi', '{provider_name} {when} uchun {listing_title} buyurtmasini qabul qila olmaydi.', null),
+  ('booking.expired', 'uz-Latn', 'Soʻrov muddati tugadi', '{provider_name} {when} uchun soʻrovingizga oʻz vaqtida javob bermadi.', null),
+  ('booking.started', 'uz-Latn', 'Ish boshlandi', '{provider_name} {listing_title} ishini boshladi.', null),
+  ('booking.completed', 'uz-Latn', 'Ish yakunlandi', '{when} dagi {listing_title} bajarildi. Qanday oʻtdi?', null),
+  ('booking.cancelled', 'uz-Latn', 'Buyurtma bekor qilindi', '{when} dagi {listing_title} bekor qilindi.', '{app_name}: {when} dagi buyurtmangiz bekor qilindi.'),
+  ('booking.rescheduled', 'uz-Latn', 'Buyurtma vaqti oʻzgardi', '{listing_title} endi {when} da boshlanadi.', null),
+  ('dispute.opened', 'uz-Latn', 'Nizo ochildi', '{when} dagi {listing_title} boʻyicha nizo ochildi.', null),
+  ('dispute.resolved', 'uz-Latn', 'Nizo hal qilindi', '{when} dagi {listing_title} boʻyicha nizo hal qilindi.', null),
+  ('review.received', 'uz-Latn', 'Yangi sharh', '{listing_title} uchun yangi sharh bor. Uni koʻrish uchun oʻzingiznikini qoldiring.', null),
+  ('booking.requested', 'uz-Cyrl', 'Янги буюртма сўрови', '{listing_title}, {when}. Иловада қабул қилинг ёки рад этинг.', null),
+  ('booking.accepted', 'uz-Cyrl', 'Буюртма тасдиқланди', '{provider_name} {when} учун {listing_title} буюртмасини қабул қилди.', null),
+  ('booking.declined', 'uz-Cyrl', 'Буюртма рад этилди', '{provider_name} {when} учун {listing_title} буюртмасини қабул қила олмайди.', null),
+  ('booking.expired', 'uz-Cyrl', 'Сўров муддати тугади', '{provider_name} {when} учун сўровингизга ўз вақтида жавоб бермади.', null),
+  ('booking.started', 'uz-Cyrl', 'Иш бошланди', '{provider_name} {listing_title} ишини бошлади.', null),
+  ('booking.completed', 'uz-Cyrl', 'Иш якунланди', '{when} даги {listing_title} бажарилди. Қандай ўтди?', null),
+  ('booking.cancelled', 'uz-Cyrl', 'Буюртма бекор қилинди', '{when} даги {listing_title} бекор қилинди.', '{app_name}: {when} даги буюртмангиз бекор қилинди.'),
+  ('booking.rescheduled', 'uz-Cyrl', 'Буюртма вақти ўзгарди', '{listing_title} энди {when} да бошланади.', null),
+  ('dispute.opened', 'uz-Cyrl', 'Низо очилди', '{when} даги {listing_title} бўйича низо очилди.', null),
+  ('dispute.resolved', 'uz-Cyrl', 'Низо ҳал қилинди', '{when} даги {listing_title} бўйича низо ҳал қилинди.', null),
+  ('review.received', 'uz-Cyrl', 'Янги шарҳ', '{listing_title} учун янги шарҳ бор. Уни кўриш учун ўзингизникини қолдиринг.', null),
+  ('booking.requested', 'ru', 'Новая заявка', '{listing_title}, {when}. Примите или отклоните её в приложении.', null),
+  ('booking.accepted', 'ru', 'Заказ подтверждён', '{provider_name} принял заказ «{listing_title}» на {when}.', null),
+  ('booking.declined', 'ru', 'Заказ отклонён', '{provider_name} не может выполнить «{listing_title}» {when}.', null),
+  ('booking.expired', 'ru', 'Заявка истекла', '{provider_name} не ответил вовремя на заявку на {when}.', null),
+  ('booking.started', 'ru', 'Работа начата', '{provider_name} приступил к «{listing_title}».', null),
+  ('booking.completed', 'ru', 'Работа выполнена', '«{listing_title}» ({when}) выполнено. Как всё прошло?', null),
+  ('booking.cancelled', 'ru', 'Заказ отменён', '«{listing_title}» на {when} отменён.', '{app_name}: ваш заказ на {when} отменён.'),
+  ('booking.rescheduled', 'ru', 'Заказ перенесён', '«{listing_title}» теперь начинается {when}.', null),
+  ('dispute.opened', 'ru', 'Открыт спор', 'Открыт спор по «{listing_title}» ({when}).', null),
+  ('dispute.resolved', 'ru', 'Спор решён', 'Спор по «{listing_title}» ({when}) решён.', null),
+  ('review.received', 'ru', 'Новый отзыв', 'У вас новый отзыв о «{listing_title}». Оставьте свой, чтобы его увидеть.', null)
 on conflict on constraint notification_templates_pkey do nothing;
 
 -- With pg_cron, pending events are sent every 10 seconds; without it, payments-reconcile

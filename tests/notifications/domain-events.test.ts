@@ -98,6 +98,31 @@ describe('booking events', () => {
     });
   });
 
+  it('push and SMS texts come in the user’s language, with the start in the provider’s time', async () => {
+    await rollback(async (tx) => {
+      const provider = await createProvider(tx, { market: 'uz', timeZone: 'Asia/Tashkent' });
+      const customer = await createCustomer(tx, 'uz');
+      const listing = await createListing(tx, provider, { title: { 'uz-Latn': 'Santexnika taʼmiri', en: 'Plumbing repair' } });
+      const booking = await requested(tx, customer, listing);
+      await transition(tx, provider, booking.id, 'accepted');
+      const [notice] = await expectNotified(tx, [provider, customer], [[customer, 'booking.accepted']], booking);
+      const text = async (locale: string) => {
+        const [row] = await tx`
+          select t.title, t.body from public.notifications as n, public.markets as m,
+               private.notification_text(n, ${locale}, m) as t
+          where n.id = ${notice!.id} and m.code = 'uz'`;
+        return row as { title: string; body: string };
+      };
+      const [zone] = await tx`select time_zone from public.bookings where id = ${booking.id}`;
+      const local = (await tx`select to_char(${booking.starts_at}::timestamptz at time zone ${zone!.time_zone}, 'DD.MM.YYYY HH24:MI') as w`)[0]!.w;
+      expect(await text('uz-Latn')).toMatchObject({ title: 'Buyurtma tasdiqlandi' });
+      expect((await text('uz-Latn')).body).toContain(local);
+      expect(await text('uz-Cyrl')).toMatchObject({ title: 'Буюртма тасдиқланди' });
+      expect(await text('ru-RU')).toMatchObject({ title: 'Заказ подтверждён' });
+      expect(await text('en')).toMatchObject({ title: 'Booking confirmed' });
+    });
+  });
+
   it('declining notifies the customer, with the reason', async () => {
     await rollback(async (tx) => {
       const { provider, customer, listing } = await scene(tx);
