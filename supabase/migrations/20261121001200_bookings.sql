@@ -1011,6 +1011,19 @@ begin
     perform private.raise_error('invalid_input', jsonb_build_object('field', 'reason'));
   end if;
   select l.* into listing from public.service_listings as l where l.id = booking.listing_id;
+  -- A new time is taken only with a provider who could take a new booking: active and,
+  -- where the market asks for it, verified. (A paused listing still lets its existing
+  -- bookings move; an admin may move anything.)
+  if actor <> 'admin' and exists (
+    select from public.providers as p where p.id = booking.provider_id and not p.active) then
+    perform private.raise_error('provider_inactive', jsonb_build_object('provider_id', booking.provider_id));
+  end if;
+  if actor <> 'admin' and exists (
+    select from public.providers as p
+    join public.service_settings as s on s.market_code = p.market_code
+    where p.id = booking.provider_id and s.requires_verified_providers and not p.verified) then
+    perform private.raise_error('provider_not_verified', jsonb_build_object('provider_id', booking.provider_id));
+  end if;
   -- A late move is a late cancellation in disguise: the old start needs the notice too.
   if actor <> 'admin' and booking.starts_at < now() + make_interval(mins => listing.min_notice_minutes) then
     perform private.raise_error('notice_too_short', jsonb_build_object('min_notice_minutes', listing.min_notice_minutes));

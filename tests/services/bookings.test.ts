@@ -415,6 +415,23 @@ describe('rescheduling', () => {
     });
   });
 
+  it('takes a new time only with a provider who could take a new booking; an admin may still move it', async () => {
+    await rollback(async (tx) => {
+      const { kwame, ama, admin, listing } = await scene(tx);
+      const booking = await requestBooking(tx, ama, listing, utcDay(3, 10));
+      await transition(tx, kwame, booking.id, 'accepted');
+      const move = (user: TestUser, to: Date) => asUser(tx, user, (q) => q`select * from public.reschedule_booking(${booking.id}, ${to})`);
+      await tx`update public.providers set verification_status = 'unverified' where id = ${kwame.id}`;
+      await expect(move(ama, utcDay(4, 10))).rejects.toMatchObject({ hint: 'provider_not_verified' });
+      await tx`update public.providers set verification_status = 'verified', active = false where id = ${kwame.id}`;
+      await expect(move(kwame, utcDay(4, 10))).rejects.toMatchObject({ hint: 'provider_inactive' });
+      const [unmoved] = await tx`select starts_at from public.bookings where id = ${booking.id}`;
+      expect(unmoved!.starts_at).toEqual(utcDay(3, 10));
+      const [moved] = await move(admin, utcDay(4, 10));
+      expect(moved!.starts_at).toEqual(utcDay(4, 10));
+    });
+  });
+
   it('re-checks the new time: taken, outside hours or too soon is refused and nothing moves', async () => {
     await rollback(async (tx) => {
       const kwame = await createProvider(tx, { hours: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '08:00', end: '18:00' })) });
