@@ -268,6 +268,17 @@ describe('SSL Wireless', () => {
     expectPost(URL, () => HttpResponse.json(body));
     expect(await smsError(ssl().send({ to: '8801781856861', text: 'x' }))).toMatchObject({ kind });
   });
+
+  it('reports a rate limit with its Retry-After, and a server error or an outage as unavailable', async () => {
+    expectPost(URL, () => HttpResponse.json({}, { status: 429, headers: { 'retry-after': '20' } }));
+    expect(await smsError(ssl().send({ to: '8801781856861', text: 'x' }))).toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 20 });
+    expectPost(URL, () => HttpResponse.text('Bad Gateway', { status: 502 }));
+    expect(await smsError(ssl().send({ to: '8801781856861', text: 'x' }))).toMatchObject({ kind: 'unavailable' });
+    expectPost(URL, () => HttpResponse.json({ status: 'FAILED', status_code: 5001, error_message: 'Internal error' }));
+    expect(await smsError(ssl().send({ to: '8801781856861', text: 'x' }))).toMatchObject({ kind: 'unavailable' });
+    server.use(http.post(URL, () => HttpResponse.error()));
+    expect(await smsError(ssl().send({ to: '8801781856861', text: 'x' }))).toMatchObject({ kind: 'unavailable', providerCode: 'network' });
+  });
 });
 
 describe('Eskiz', () => {

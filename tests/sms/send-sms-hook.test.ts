@@ -1,7 +1,12 @@
 // The Send SMS hook as Supabase Auth calls it: signed requests in, hook answers out.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler, DUPLICATE_MEMORY_MS, type SendSmsDependencies } from '../../supabase/functions/send-sms/handler.ts';
+import { AfricasTalkingSmsProvider } from '../../src/sms/africas-talking.ts';
+import { ArkeselSmsProvider } from '../../src/sms/arkesel.ts';
+import { EskizSmsProvider } from '../../src/sms/eskiz.ts';
 import { HubtelSmsProvider } from '../../src/sms/hubtel.ts';
+import { SslWirelessSmsProvider } from '../../src/sms/ssl-wireless.ts';
+import { TwilioSmsProvider } from '../../src/sms/twilio.ts';
 import type { SmsMarket } from '../../src/sms/markets.ts';
 import type { SmsProvider } from '../../src/sms/provider.ts';
 import { VonageSmsProvider } from '../../src/sms/vonage.ts';
@@ -227,6 +232,36 @@ describe('failures the user sees', () => {
     const first = await answer(await h.handle(h.sign(hookPayload('201001234567', '482913'))));
     const second = await answer(await h.handle(h.sign(hookPayload('201001234567', '551177'))));
     expect([first.body, second.body]).toMatchObject([{ error: { http_code: 429 } }, { error: { http_code: 503 } }]);
+  });
+
+  // The other five adapters, each behind the hook, each answering as its documentation
+  // says it refuses (the same shapes as tests/sms/adapters.test.ts).
+  const TWILIO_SID = 'AC0123456789abcdef0123456789abcdef';
+  it.each<[string, SmsProvider, string, () => void, number]>([
+    ['Arkesel (an invalid number)', new ArkeselSmsProvider({ apiKey: 'k', sender: 'HandyGH' }), '233201234567',
+      () => server.use(http.post('https://sms.arkesel.com/api/v2/sms/send', () =>
+        HttpResponse.json({ status: 'success', data: [{ 'invalid numbers': ['233201234567'] }] }))), 400],
+    ["Africa's Talking (a refused API key)", new AfricasTalkingSmsProvider({ username: 'soko', apiKey: 'k' }), '233201234567',
+      () => server.use(http.post('https://api.africastalking.com/version1/messaging', () =>
+        new HttpResponse('The supplied authentication is invalid', { status: 401 }))), 503],
+    ['Twilio (throttled)', new TwilioSmsProvider({ accountSid: TWILIO_SID, authToken: 't', from: '+15005550006' }), '233201234567',
+      () => server.use(http.post(`https://api.twilio.com/2010-04-01/Accounts/${TWILIO_SID}/Messages.json`, () =>
+        HttpResponse.json({ code: 20429, message: 'Too Many Requests', status: 429 }, { status: 429 }))), 429],
+    ['SSL Wireless (an invalid MSISDN)', new SslWirelessSmsProvider({ apiToken: 't', sid: 'NAGORIKSEBA' }), '8801781856861',
+      () => server.use(http.post('https://smsplus.sslwireless.com/api/v3/send-sms', () =>
+        HttpResponse.json({ status: 'FAILED', status_code: 4022, error_message: 'Invalid MSISDN' }))), 400],
+    ['Eskiz (refused credentials)', new EskizSmsProvider({ email: 'e', password: 'p', sender: '4546' }), '998901234567',
+      () => server.use(http.post('https://notify.eskiz.uz/api/auth/login', () =>
+        HttpResponse.json({ message: 'Invalid credentials' }, { status: 401 }))), 503],
+  ])('turns %s into error.http_code %s', async (_label, adapter, phone, answerWith, httpCode) => {
+    answerWith();
+    const market = SEED_MARKETS.find((m) => phone.startsWith(m.phoneCountryCode))!;
+    const h = harness({ markets: [{ ...market, smsProvider: 'under_test' }], real: { under_test: adapter } });
+    const result = await answer(await h.handle(h.sign(hookPayload(phone, '482913'))));
+    expect(result).toMatchObject({ status: 200, contentType: 'application/json', body: { error: { http_code: httpCode } } });
+    expect((result.body as { error: { message: string } }).error.message).toMatch(/\w/);
+    expect(JSON.stringify(result.body)).not.toContain('482913');
+    expect(h.logs.join('\n')).not.toContain('482913');
   });
 
   it('refuses a number in a country no market serves', async () => {
