@@ -265,6 +265,51 @@ insert into private.notification_templates (template_key, locale, title, body, s
   ('review.received', 'ru', 'Новый отзыв', 'У вас новый отзыв о «{listing_title}». Оставьте свой, чтобы его увидеть.', null)
 on conflict on constraint notification_templates_pkey do nothing;
 
+-- The payment, payout and chat texts of the earlier migrations in the markets' other
+-- languages: Arabic (Egypt), Bengali (Bangladesh), Uzbek and Russian (Uzbekistan).
+insert into private.notification_templates (template_key, locale, title, body) values
+  ('payment.succeeded', 'ar', 'تم استلام الدفع', 'استلمنا دفعتك بقيمة {amount}.'),
+  ('payment.failed', 'ar', 'فشل الدفع', 'لم تتم دفعتك بقيمة {amount}.'),
+  ('payment.refunded', 'ar', 'تم رد المبلغ', 'رددنا إليك {amount}.'),
+  ('payment.received', 'ar', 'تم دفع الطلب', 'دفع عميلك {amount}. يُحتجز المبلغ حتى إتمام العمل.'),
+  ('earnings.released', 'ar', 'أرباح متاحة', 'أصبح {amount} متاحًا للسحب.'),
+  ('payout.sent', 'ar', 'تم التحويل', 'أرسلنا {amount} إلى محفظتك.'),
+  ('payout.failed', 'ar', 'فشل التحويل', 'تعذّر إرسال {amount}؛ أعيد المبلغ إلى رصيدك.'),
+  ('chat.message', 'ar', 'رسالة جديدة', '{sender_name}: {preview}'),
+  ('payment.succeeded', 'bn', 'পেমেন্ট পাওয়া গেছে', 'আপনার {amount} পেমেন্ট আমরা পেয়েছি।'),
+  ('payment.failed', 'bn', 'পেমেন্ট ব্যর্থ', 'আপনার {amount} পেমেন্ট সম্পন্ন হয়নি।'),
+  ('payment.refunded', 'bn', 'টাকা ফেরত', 'আমরা আপনাকে {amount} ফেরত দিয়েছি।'),
+  ('payment.received', 'bn', 'বুকিংয়ের টাকা পরিশোধিত', 'আপনার গ্রাহক {amount} পরিশোধ করেছেন। কাজ শেষ হওয়া পর্যন্ত এটি জমা থাকবে।'),
+  ('earnings.released', 'bn', 'আয় উত্তোলনযোগ্য', '{amount} এখন উত্তোলন করা যাবে।'),
+  ('payout.sent', 'bn', 'টাকা পাঠানো হয়েছে', '{amount} আপনার মোবাইল ওয়ালেটে পাঠানো হয়েছে।'),
+  ('payout.failed', 'bn', 'টাকা পাঠানো যায়নি', '{amount} পাঠানো যায়নি; টাকা আপনার ব্যালেন্সে ফেরত এসেছে।'),
+  ('chat.message', 'bn', 'নতুন বার্তা', '{sender_name}: {preview}'),
+  ('payment.succeeded', 'uz-Latn', 'Toʻlov qabul qilindi', '{amount} miqdoridagi toʻlovingiz qabul qilindi.'),
+  ('payment.failed', 'uz-Latn', 'Toʻlov amalga oshmadi', '{amount} miqdoridagi toʻlovingiz oʻtmadi.'),
+  ('payment.refunded', 'uz-Latn', 'Pul qaytarildi', 'Sizga {amount} qaytarildi.'),
+  ('payment.received', 'uz-Latn', 'Buyurtma toʻlandi', 'Mijozingiz {amount} toʻladi. Ish bajarilguncha ushlab turiladi.'),
+  ('earnings.released', 'uz-Latn', 'Daromad mavjud', '{amount} endi yechib olish uchun mavjud.'),
+  ('payout.sent', 'uz-Latn', 'Pul yuborildi', '{amount} hamyoningizga yuborildi.'),
+  ('payout.failed', 'uz-Latn', 'Pul yuborilmadi', '{amount} yuborilmadi; u balansingizga qaytdi.'),
+  ('chat.message', 'uz-Latn', 'Yangi xabar', '{sender_name}: {preview}'),
+  ('payment.succeeded', 'uz-Cyrl', 'Тўлов қабул қилинди', '{amount} миқдоридаги тўловингиз қабул қилинди.'),
+  ('payment.failed', 'uz-Cyrl', 'Тўлов амалга ошмади', '{amount} миқдоридаги тўловингиз ўтмади.'),
+  ('payment.refunded', 'uz-Cyrl', 'Пул қайтарилди', 'Сизга {amount} қайтарилди.'),
+  ('payment.received', 'uz-Cyrl', 'Буюртма тўланди', 'Мижозингиз {amount} тўлади. Иш бажарилгунча ушлаб турилади.'),
+  ('earnings.released', 'uz-Cyrl', 'Даромад мавжуд', '{amount} энди ечиб олиш учун мавжуд.'),
+  ('payout.sent', 'uz-Cyrl', 'Пул юборилди', '{amount} ҳамёнингизга юборилди.'),
+  ('payout.failed', 'uz-Cyrl', 'Пул юборилмади', '{amount} юборилмади; у балансингизга қайтди.'),
+  ('chat.message', 'uz-Cyrl', 'Янги хабар', '{sender_name}: {preview}'),
+  ('payment.succeeded', 'ru', 'Оплата получена', 'Мы получили вашу оплату {amount}.'),
+  ('payment.failed', 'ru', 'Оплата не прошла', 'Ваша оплата {amount} не прошла.'),
+  ('payment.refunded', 'ru', 'Возврат', 'Мы вернули вам {amount}.'),
+  ('payment.received', 'ru', 'Заказ оплачен', 'Клиент оплатил {amount}. Сумма удерживается до выполнения работы.'),
+  ('earnings.released', 'ru', 'Доход доступен', '{amount} теперь можно вывести.'),
+  ('payout.sent', 'ru', 'Выплата отправлена', '{amount} отправлено на ваш кошелёк.'),
+  ('payout.failed', 'ru', 'Выплата не прошла', 'Не удалось отправить {amount}; сумма возвращена на баланс.'),
+  ('chat.message', 'ru', 'Новое сообщение', '{sender_name}: {preview}')
+on conflict on constraint notification_templates_pkey do nothing;
+
 -- With pg_cron, pending events are sent every 10 seconds; without it, payments-reconcile
 -- sends them every minute.
 do $cron$

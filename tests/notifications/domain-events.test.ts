@@ -333,3 +333,24 @@ describe('the outbox sender', () => {
     });
   });
 });
+
+describe('push and SMS texts', () => {
+  it('exist in each market’s own language for every notification that market sends', async () => {
+    await rollback(async (tx) => {
+      // Money and chat notify in every market; bookings, disputes and reviews where the
+      // market offers services. Test templates other files commit are left out.
+      const missing = await tx`
+        select m.code, t.template_key
+        from public.markets as m
+        cross join (select distinct template_key from private.notification_templates
+                    where locale = 'en' and split_part(template_key, '.', 1)
+                          in ('payment', 'payout', 'earnings', 'chat', 'booking', 'dispute', 'review')) as t
+        where (split_part(t.template_key, '.', 1) in ('payment', 'payout', 'earnings', 'chat') or 'services' = any(m.modules))
+          and not exists (
+            select from private.notification_templates as x
+            where x.template_key = t.template_key and x.locale = m.default_locale)
+        order by 1, 2`;
+      expect(missing).toEqual([]);
+    });
+  });
+});
