@@ -296,6 +296,21 @@ end;
 $$;
 revoke execute on function private.render_template(text, jsonb) from public;
 
+-- Whether an outbox notice still has someone to tell: the user exists and is not being
+-- deleted right now (only a delete locks a profile against KEY SHARE). Outbox senders
+-- skip the others instead of raising, so one gone user never holds up everyone's
+-- notifications, and never wait on a delete that cascades towards rows they hold.
+create function private.recipient_present(recipient uuid)
+returns boolean
+volatile
+security definer
+set search_path = ''
+language sql
+as $$
+  select exists (select from public.profiles as p where p.id = recipient for key share skip locked);
+$$;
+revoke execute on function private.recipient_present(uuid) from public;
+
 -- A private broadcast on the user's own topic. Called from security-definer code only:
 -- it inserts into realtime.messages as the database owner, which no client can.
 create function private.broadcast_to_user(recipient uuid, event text, payload jsonb)

@@ -986,6 +986,8 @@ declare
   caller uuid := private.require_active_user();
   booking public.bookings;
   listing public.service_listings;
+  provider public.providers;
+  still_open public.service_listings;
   actor public.booking_actor;
   result public.bookings;
 begin
@@ -1011,18 +1013,14 @@ begin
     perform private.raise_error('invalid_input', jsonb_build_object('field', 'reason'));
   end if;
   select l.* into listing from public.service_listings as l where l.id = booking.listing_id;
-  -- A new time is taken only with a provider who could take a new booking: active and,
-  -- where the market asks for it, verified. (A paused listing still lets its existing
-  -- bookings move; an admin may move anything.)
-  if actor <> 'admin' and exists (
-    select from public.providers as p where p.id = booking.provider_id and not p.active) then
-    perform private.raise_error('provider_inactive', jsonb_build_object('provider_id', booking.provider_id));
-  end if;
-  if actor <> 'admin' and exists (
-    select from public.providers as p
-    join public.service_settings as s on s.market_code = p.market_code
-    where p.id = booking.provider_id and s.requires_verified_providers and not p.verified) then
-    perform private.raise_error('provider_not_verified', jsonb_build_object('provider_id', booking.provider_id));
+  -- A new time is taken only with a provider who could take a new booking (the rule
+  -- request_booking applies). A paused listing still lets its existing bookings move,
+  -- so its own flag is left out; an admin may move anything.
+  if actor <> 'admin' then
+    select p.* into provider from public.providers as p where p.id = booking.provider_id;
+    still_open := listing;
+    still_open.active := true;
+    perform private.check_listing_bookable(still_open, provider, private.require_service_settings(listing.market_code));
   end if;
   -- A late move is a late cancellation in disguise: the old start needs the notice too.
   if actor <> 'admin' and booking.starts_at < now() + make_interval(mins => listing.min_notice_minutes) then

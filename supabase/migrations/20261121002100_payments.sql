@@ -426,11 +426,7 @@ begin
   )
   select coalesce(array_agg(t order by t.user_id, t.id), '{}') into notices from taken as t;
   foreach notice in array notices loop
-    -- A user who has deleted their account (or is deleting it right now: only a delete
-    -- locks a profile against KEY SHARE) has nobody left to tell. Skipping them keeps one
-    -- gone user from holding up everyone's notifications, and never waits on a delete
-    -- that is cascading towards rows this batch holds.
-    if exists (select from public.profiles as p where p.id = notice.user_id for key share skip locked) then
+    if private.recipient_present(notice.user_id) then
       perform private.notify(notice.user_id, notice.template_key, notice.params, notice.collapse_key, notice.critical);
     end if;
   end loop;

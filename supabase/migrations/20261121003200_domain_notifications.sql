@@ -153,10 +153,7 @@ begin
     select n.user_id, n.template_key, n.params, n.critical
     from generate_subscripts(events, 1) as i
     cross join lateral private.booking_event_notices(events[i]) as n
-    -- Someone who has deleted their account, or is deleting it right now (only a delete
-    -- locks a profile against KEY SHARE), has nobody left to tell. Not waiting for them
-    -- matters: their delete cascades to these events, which this batch holds locked.
-    where exists (select from public.profiles as p where p.id = n.user_id for key share skip locked)
+    where private.recipient_present(n.user_id)
     order by n.user_id, i
   loop
     perform private.notify(notice.user_id, notice.template_key, notice.params, null, notice.critical);

@@ -2,7 +2,7 @@
 // hours; categories; listings; bookings, each made the way the app makes them (as the
 // user, through the API) unless a fixture needs a shortcut an admin or a job would take.
 import { randomUUID } from 'node:crypto';
-import { asUser, createUser, MARKET_PHONE_PREFIX, randomPhone, type Queryable, type TestUser, type Tx } from './db.ts';
+import { asUser, createUser, MARKET_PHONE_PREFIX, randomPhone, type Queryable, type Sql, type TestUser, type Tx } from './db.ts';
 
 export type ServicesMarket = 'gh' | 'uz';
 
@@ -279,4 +279,20 @@ export async function createCrowd(
     returning provider_id`;
   await q`analyze public.provider_locations`;
   return rows.map((r) => r.provider_id as string);
+}
+
+/**
+ * Runs the booking-notice sender (committed, as the scheduler does) until none of these
+ * bookings' events waits any more. Other test files run the sender inside transactions
+ * they roll back, so they may hold some of these events for a moment.
+ */
+export async function notifyBookingEvents(sql: Sql, bookingIds: string[]): Promise<void> {
+  for (let waited = 0; waited < 100; waited++) {
+    const [left] = await sql`
+      select count(*)::int as n from public.booking_events
+      where booking_id = any(${bookingIds}::uuid[]) and notified_at is null`;
+    if (left!.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sql`select private.send_booking_notices()`;
+  }
 }

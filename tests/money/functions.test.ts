@@ -19,7 +19,7 @@ import { createHandler as webhooksHandler } from '../../supabase/functions/payme
 import { createHandler as reconcileHandler } from '../../supabase/functions/payments-reconcile/handler.ts';
 import { createHandler as payoutsHandler } from '../../supabase/functions/payouts/handler.ts';
 import { createUser, db } from '../harness/db.ts';
-import { transition } from '../harness/services.ts';
+import { notifyBookingEvents, transition } from '../harness/services.ts';
 import { balance, deal, paidBooking, paymentRow, startPayment } from './helpers.ts';
 
 const SECRET = 'whsec_ZnVuY3Rpb25zLXRlc3Qtc2lnbmluZy1zZWNyZXQ=';
@@ -216,14 +216,7 @@ describe('payments-reconcile', () => {
     // The run also turns the bookings' events into notifications. Other test files'
     // transactions may hold some events for a moment (they run the sender and roll
     // back); whatever the run skipped, the next sender takes: each provider is told once.
-    for (let waited = 0; waited < 100; waited++) {
-      const [left] = await db()`
-        select count(*)::int as n from public.booking_events
-        where booking_id in (${d1.booking.id}, ${d2.booking.id}) and notified_at is null`;
-      if (left!.n === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await db()`select private.send_booking_notices()`;
-    }
+    await notifyBookingEvents(db(), [d1.booking.id, d2.booking.id]);
     for (const d of [d1, d2]) {
       const [row] = await db()`
         select count(*)::int as n from public.notifications
@@ -244,12 +237,7 @@ describe('payments-reconcile without pg_cron', () => {
     const [booking] = await db()`select status from public.bookings where id = ${d.booking.id}`;
     expect(booking!.status).toBe('expired');
     // Told once (another file's rolled-back transaction may hold the event a moment).
-    for (let waited = 0; waited < 100; waited++) {
-      const [left] = await db()`select count(*)::int as n from public.booking_events where booking_id = ${d.booking.id} and notified_at is null`;
-      if (left!.n === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await db()`select private.send_booking_notices()`;
-    }
+    await notifyBookingEvents(db(), [d.booking.id]);
     const [told] = await db()`
       select count(*)::int as n from public.notifications
       where user_id = ${d.customer.id} and template_key = 'booking.expired' and params ->> 'booking_id' = ${d.booking.id}`;

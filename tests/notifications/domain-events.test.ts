@@ -11,6 +11,7 @@ import {
   createCustomer,
   createListing,
   createProvider,
+  notifyBookingEvents,
   requestBooking,
   startedBooking,
   transition,
@@ -301,17 +302,9 @@ describe('the outbox sender', () => {
         }
       };
       await Promise.all([drain(), drain()]);
-      // Other test files' transactions may hold some of these events for a moment (they
-      // run the sender too, and roll back): wait until every one of ours is notified.
-      for (let waited = 0; waited < 100; waited++) {
-        const [left] = await sql`
-          select count(*)::int as n from public.booking_events as e
-          join public.bookings as b on b.id = e.booking_id
-          where b.customer_id = ${customer.id} and e.notified_at is null`;
-        if (left!.n === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        await drain();
-      }
+      // Other test files' transactions may hold some of these events for a moment.
+      const ours = await sql`select id from public.bookings where customer_id = ${customer.id}`;
+      await notifyBookingEvents(sql, ours.map((b) => b.id as string));
       const [row] = await sql`
         select count(*)::int as n, count(distinct params ->> 'booking_id')::int as bookings
         from public.notifications where user_id = ${provider.id} and template_key = 'booking.requested'`;
